@@ -1,5 +1,6 @@
 export * from "./types.js";
 export * from "./errors.js";
+export { numericColumn, rowCount, formatRows } from "./columns.js";
 // Implemented by the estimation work (see README "Estimation API"):
 // export { fitCountModel } from "./fit.js";                    (data: Table, spec: ModelSpec) => FitResult
 // export { formatSummary } from "./summary.js";               (fit: FitResult) => string (R summary()-like)
