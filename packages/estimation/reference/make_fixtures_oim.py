@@ -1,0 +1,85 @@
+"""Adds statsmodels' NB2 OIM numbers to the fixtures written by make_fixtures.R.
+
+Run from packages/estimation with Debian's python (the pyenv python3 on PATH has no statsmodels):
+    /usr/bin/python3 reference/make_fixtures_oim.py
+
+For every src/__fixtures__/*.json that has an `r.nb2` section, fits
+    statsmodels.discrete.discrete_model.NegativeBinomial(y, X, loglike_method="nb2", offset=...)
+by Newton (analytic Hessian of (beta, alpha), alpha untransformed) from R's estimates, to a tight
+tolerance, and stores params (betas and alpha), bse (inverse observed information of the joint
+(beta, alpha) = "oim"), llf and cov_params() under the key `statsmodels`. Floats are written with
+Python's repr, which round-trips exactly.
+"""
+import csv
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+import statsmodels
+from statsmodels.discrete.discrete_model import NegativeBinomial
+
+PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: [r[k] for r in rows] for k in rows[0].keys()}
+
+
+def main():
+    for path in sorted(glob.glob(os.path.join(PKG, "src", "__fixtures__", "*.json"))):
+        with open(path) as fh:
+            fx = json.load(fh)
+        if "r" not in fx or "nb2" not in fx["r"]:
+            continue
+        spec = fx["spec"]
+        data = read_csv(os.path.join(PKG, fx["csv"]))
+        y = np.array([float(v) for v in data[spec["outcome"]]])
+        preds = spec["predictors"]
+        X = np.column_stack([np.ones(len(y))] + [np.array([float(v) for v in data[p]]) for p in preds])
+        offset = None
+        if "offset" in spec:
+            offset = np.array([float(v) for v in data[spec["offset"]]])
+        r = fx["r"]["nb2"]
+        terms = ["(Intercept)"] + preds
+        start = np.array([r["coefficients"][t] for t in terms] + [r["alpha"]])
+
+        model = NegativeBinomial(y, X, loglike_method="nb2", offset=offset)
+        res = model.fit(start_params=start, method="newton", maxiter=1000, tol=1e-14, disp=0)
+        params = np.asarray(res.params)
+        score = model.score(params)
+        # Relative Newton step at the solution: how far from the optimum the reported params are.
+        hess = model.hessian(params)
+        step = np.linalg.solve(hess, score)
+        converged = bool(res.mle_retvals["converged"])
+        if not converged:
+            sys.exit(f"{path}: statsmodels did not converge")
+        cov = np.asarray(res.cov_params())
+        names = terms + ["alpha"]
+        fx["statsmodels"] = {
+            "call": "NegativeBinomial(y, X, loglike_method='nb2'%s).fit(start_params=<R estimates>, method='newton', maxiter=1000, tol=1e-14)"
+            % (", offset=" + spec["offset"] if offset is not None else ""),
+            "version": statsmodels.__version__,
+            "converged": converged,
+            "iterations": int(res.mle_retvals["iterations"]),
+            "params": dict(zip(names, map(float, params))),
+            "bse": dict(zip(names, map(float, np.asarray(res.bse)))),
+            "llf": float(res.llf),
+            "covParams": {"terms": names, "matrix": cov.tolist()},
+            "check": {
+                "scoreMaxAbs": float(np.max(np.abs(score))),
+                "newtonStepRelMax": float(np.max(np.abs(step) / np.abs(params))),
+                "llfMinusRLogLik": float(res.llf - fx["r"]["nb2"]["logLik"]),
+            },
+        }
+        with open(path, "w") as fh:
+            json.dump(fx, fh, indent=2)
+            fh.write("\n")
+        print("added statsmodels to", os.path.basename(path))
+
+
+if __name__ == "__main__":
+    main()
