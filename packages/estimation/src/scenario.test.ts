@@ -1,0 +1,212 @@
+import { describe, expect, it } from "vitest";
+import { handFit } from "./__fixtures__/hand-fit.js";
+import { numericColumn } from "./columns.js";
+import { EstimationError } from "./errors.js";
+import { predict } from "./predict.js";
+import { applyInterventions, simulateScenario } from "./scenario.js";
+import type { Table } from "./types.js";
+
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+
+const terms = ["(Intercept)", "x1", "x2"];
+const beta = [0.3, 0.4, -0.2];
+const covariance = [
+  [0.05, -0.01, 0.004],
+  [-0.01, 0.02, -0.003],
+  [0.004, -0.003, 0.03],
+];
+const n = 12;
+const baseline: Table = {
+  x1: Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 1.5 + 0.2),
+  x2: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+  pop: Array.from({ length: n }, (_, i) => 1 + (i % 4) * 0.75),
+};
+const fit = handFit({ family: "negbin2", terms, beta, covariance, alpha: 0.5, alphaStdError: 0.1, exposure: "pop" });
+const scenario = applyInterventions(
+  baseline,
+  [
+    { column: "x1", operation: "scale", value: 1.1, rows: [0, 1, 2, 3, 4, 5] },
+    { column: "x2", operation: "add", value: 0.5 },
+  ],
+  { exposure: "pop" },
+);
+
+/** Expected counts computed independently of the implementation, for any beta. */
+function mus(table: Table, b: readonly number[]): number[] {
+  const x1 = numericColumn(table, "x1");
+  const x2 = numericColumn(table, "x2");
+  const pop = numericColumn(table, "pop");
+  return Array.from({ length: n }, (_, i) => pop[i]! * Math.exp(b[0]! + b[1]! * x1[i]! + b[2]! * x2[i]!));
+}
+const sum = (v: number[]): number => v.reduce((s, x) => s + x, 0);
+
+/** sqrt(g' V g) with g the central-difference gradient of f at beta. */
+function finiteDifferenceSe(f: (b: number[]) => number): number {
+  const g = beta.map((bk, k) => {
+    const h = 1e-5 * (1 + Math.abs(bk));
+    const up = [...beta];
+    const down = [...beta];
+    up[k] = bk + h;
+    down[k] = bk - h;
+    return (f(up) - f(down)) / (2 * h);
+  });
+  let v = 0;
+  for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) v += g[j]! * covariance[j]![k]! * g[k]!;
+  return Math.sqrt(v);
+}
+
+describe("applyInterventions", () => {
+  it("scales, adds and sets on the chosen rows only, leaving the input untouched", () => {
+    const data: Table = { a: [1, 2, 3, 4], b: [10, 20, 30, 40], c: ["p", "q", "r", "s"] };
+    const out = applyInterventions(data, [
+      { column: "a", operation: "scale", value: 2, rows: [1, 3] },
+      { column: "a", operation: "add", value: 0.5, rows: [0] },
+      { column: "b", operation: "set", value: 7 },
+    ]);
+    expect(Array.from(out.a!)).toEqual([1.5, 4, 3, 8]);
+    expect(Array.from(out.b!)).toEqual([7, 7, 7, 7]);
+    expect(data.a).toEqual([1, 2, 3, 4]);
+    expect(data.b).toEqual([10, 20, 30, 40]);
+    expect(out.c).toBe(data.c); // untouched columns are shared, not copied
+  });
+
+  it("keeps missing cells missing under scale and add", () => {
+    const out = applyInterventions({ a: [1, null, "NA", 4] }, [{ column: "a", operation: "add", value: 1 }]);
+    expect(Array.from(out.a!)).toEqual([2, NaN, NaN, 5]);
+  });
+
+  it("refuses unknown columns, non-finite values, rows out of range and exposure <= 0", () => {
+    const data: Table = { a: [1, 2], pop: [1, 2] };
+    const codeOf = (f: () => unknown): EstimationError => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof EstimationError) return e;
+      }
+      throw new Error("expected an EstimationError");
+    };
+    const unknown = codeOf(() => applyInterventions(data, [{ column: "zz", operation: "scale", value: 2 }]));
+    expect(unknown.code).toBe("INVALID_INPUT");
+    expect(unknown.column).toBe("zz");
+    expect(() => applyInterventions(data, [{ column: "a", operation: "scale", value: Infinity }])).toThrow(/finite/);
+    expect(() => applyInterventions(data, [{ column: "a", operation: "add", value: NaN }])).toThrow(/finite/);
+    expect(codeOf(() => applyInterventions(data, [{ column: "a", operation: "set", value: 1, rows: [0, 2, -1] }])).rows).toEqual([2, -1]);
+    const expo = codeOf(() =>
+      applyInterventions(data, [{ column: "pop", operation: "add", value: -1.5 }], { exposure: "pop" }),
+    );
+    expect(expo.column).toBe("pop");
+    expect(expo.rows).toEqual([0]);
+    // 1 * 1e308 is fine, 2 * 1e308 is not.
+    expect(() => applyInterventions(data, [{ column: "a", operation: "scale", value: 1e308 }])).toThrow(
+      /intervention 0: column "a" overflows at row 1/,
+    );
+  });
+});
+
+describe("simulateScenario, delta method", () => {
+  const out = simulateScenario(fit, baseline, scenario, { method: "delta" });
+
+  it("gives the expected counts per row and in total", () => {
+    const mb = mus(baseline, beta);
+    const ms = mus(scenario, beta);
+    expect(rel(out.baselineTotal.estimate, sum(mb))).toBeLessThan(1e-13);
+    expect(rel(out.scenarioTotal.estimate, sum(ms))).toBeLessThan(1e-13);
+    expect(rel(out.difference.estimate, sum(ms) - sum(mb))).toBeLessThan(1e-12);
+    out.rows.forEach((r, i) => {
+      expect(rel(r.baseline.estimate, mb[i]!)).toBeLessThan(1e-13);
+      expect(rel(r.scenario.estimate, ms[i]!)).toBeLessThan(1e-13);
+      expect(r.probAtLeastOneBaseline).toBeCloseTo(1 - (1 + 0.5 * mb[i]!) ** -2, 14);
+    });
+    expect(out.method).toBe("delta");
+    expect(out.draws).toBeNull();
+  });
+
+  it("matches a finite-difference gradient for totals, difference and rows (relative 1e-6)", () => {
+    const seB = finiteDifferenceSe((b) => sum(mus(baseline, b)));
+    const seS = finiteDifferenceSe((b) => sum(mus(scenario, b)));
+    const seD = finiteDifferenceSe((b) => sum(mus(scenario, b)) - sum(mus(baseline, b)));
+    expect(rel(out.baselineTotal.stdError, seB)).toBeLessThan(1e-6);
+    expect(rel(out.scenarioTotal.stdError, seS)).toBeLessThan(1e-6);
+    expect(rel(out.difference.stdError, seD)).toBeLessThan(1e-6);
+    for (const i of [0, 5, 7]) {
+      const seRow = finiteDifferenceSe((b) => mus(scenario, b)[i]! - mus(baseline, b)[i]!);
+      expect(rel(out.rows[i]!.difference.stdError, seRow)).toBeLessThan(1e-6);
+      const seBase = finiteDifferenceSe((b) => mus(baseline, b)[i]!);
+      expect(rel(out.rows[i]!.baseline.stdError, seBase)).toBeLessThan(1e-6);
+    }
+  });
+
+  it("uses symmetric intervals for totals and differences, link-scale ones per row as predict()", () => {
+    const z = 1.959963984540054;
+    const d = out.difference;
+    expect(d.lower).toBeCloseTo(d.estimate - z * d.stdError, 12);
+    expect(d.upper).toBeCloseTo(d.estimate + z * d.stdError, 12);
+    const p = predict(fit, baseline);
+    out.rows.forEach((r, i) => {
+      expect(rel(r.baseline.lower, p[i]!.lower)).toBeLessThan(1e-12);
+      expect(rel(r.baseline.upper, p[i]!.upper)).toBeLessThan(1e-12);
+      expect(rel(r.baseline.stdError, p[i]!.stdError)).toBeLessThan(1e-12);
+    });
+  });
+
+  it("carries the exposure: doubling it doubles every count and the totals' SE", () => {
+    const doubled = applyInterventions(baseline, [{ column: "pop", operation: "scale", value: 2 }]);
+    const two = simulateScenario(fit, baseline, doubled, { method: "delta" });
+    expect(rel(two.scenarioTotal.estimate, 2 * two.baselineTotal.estimate)).toBeLessThan(1e-14);
+    expect(rel(two.scenarioTotal.stdError, 2 * two.baselineTotal.stdError)).toBeLessThan(1e-12);
+    expect(rel(two.difference.estimate, two.baselineTotal.estimate)).toBeLessThan(1e-13);
+  });
+
+  it("gives zero difference with zero SE for rows the scenario leaves alone", () => {
+    const only = applyInterventions(baseline, [{ column: "x1", operation: "scale", value: 1.1, rows: [2] }]);
+    const r = simulateScenario(fit, baseline, only, { method: "delta" });
+    expect(r.rows[3]!.difference).toEqual({ estimate: 0, stdError: 0, lower: 0, upper: 0 });
+    expect(r.rows[2]!.difference.estimate).toBeGreaterThan(0);
+  });
+});
+
+describe("simulateScenario, parametric simulation", () => {
+  it("is reproducible with a seed and changes with another seed", () => {
+    const a = simulateScenario(fit, baseline, scenario, { method: "simulation", draws: 500, seed: 7 });
+    const b = simulateScenario(fit, baseline, scenario, { method: "simulation", draws: 500, seed: 7 });
+    const c = simulateScenario(fit, baseline, scenario, { method: "simulation", draws: 500, seed: 8 });
+    expect(b).toEqual(a);
+    expect(c.difference.stdError).not.toBe(a.difference.stdError);
+    expect(c.difference.estimate).toBe(a.difference.estimate); // point estimate at beta-hat
+    expect(a.draws).toBe(500);
+    expect(a.seed).toBe(7);
+    const d = simulateScenario(fit, baseline, scenario, { method: "simulation", draws: 500 });
+    expect(d.seed).toBe(1);
+  });
+
+  it("approaches the delta method with many draws when uncertainty is small", () => {
+    const tight = handFit({
+      family: "poisson",
+      terms,
+      beta,
+      covariance: covariance.map((r) => r.map((v) => v / 100)),
+      exposure: "pop",
+    });
+    const delta = simulateScenario(tight, baseline, scenario, { method: "delta" });
+    const sim = simulateScenario(tight, baseline, scenario, { method: "simulation", draws: 40_000, seed: 3 });
+    for (const key of ["baselineTotal", "scenarioTotal", "difference"] as const) {
+      expect(rel(sim[key].stdError, delta[key].stdError)).toBeLessThan(0.05);
+      const width = delta[key].upper - delta[key].lower;
+      expect(Math.abs(sim[key].lower - delta[key].lower) / width).toBeLessThan(0.05);
+      expect(Math.abs(sim[key].upper - delta[key].upper) / width).toBeLessThan(0.05);
+    }
+    expect(rel(sim.rows[4]!.difference.stdError, delta.rows[4]!.difference.stdError)).toBeLessThan(0.05);
+    expect(rel(sim.rows[4]!.baseline.upper, delta.rows[4]!.baseline.upper)).toBeLessThan(0.01);
+  });
+
+  it("refuses bad draws, seeds, levels and mismatched tables", () => {
+    const run = (opts: Parameters<typeof simulateScenario>[3], s: Table = scenario) => () => simulateScenario(fit, baseline, s, opts);
+    expect(run({ method: "simulation", draws: 1 })).toThrow(/draws must be an integer from 2 to 100000/);
+    expect(run({ method: "simulation", draws: 100_001 })).toThrow(/draws/);
+    expect(run({ method: "simulation", draws: 10.5 })).toThrow(/draws/);
+    expect(run({ method: "simulation", seed: 0.5 })).toThrow(/seed/);
+    expect(run({ method: "delta", level: 0 })).toThrow(/level/);
+    const short: Table = { x1: [1], x2: [0], pop: [1] };
+    expect(run({ method: "delta" }, short)).toThrow(/baseline has 12 rows but scenario has 1/);
+  });
+});
