@@ -26,9 +26,13 @@ const commands: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    process.stderr.write(USAGE + "\n");
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE + "\n");
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const load = commands[name];
   if (!load) {
@@ -39,16 +43,22 @@ export async function main(argv: string[]): Promise<number> {
     return await (await load())(rest);
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(`govdiffusion ${name}: ${err.message}\n`);
+      process.stderr.write(`govdiffusion ${name}: ${oneLine(err.message)}\n`);
       return err.exitCode;
     }
     // Domain errors from the packages carry a readable message; print it on one line, no stack.
     const e = err as { name?: string; message?: string };
     if (e && (e.name === "EstimationError" || e.name === "ImportError" || e.name === "ValidationError")) {
-      process.stderr.write(`govdiffusion ${name}: ${String(e.message).replace(/\s*\n\s*/g, " ")}\n`);
+      process.stderr.write(`govdiffusion ${name}: ${oneLine(String(e.message))}\n`);
       return 2;
     }
-    process.stderr.write(`govdiffusion ${name}: internal error: ${e?.message ?? String(err)}\n`);
+    // A bug, not bad input: one line by default, the stack when asked for.
+    if (process.env.GOVDIFFUSION_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`govdiffusion ${name}: internal error: ${oneLine(String(e?.message ?? err))}\n`);
     return 1;
   }
+}
+
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ");
 }
