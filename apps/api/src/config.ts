@@ -1,0 +1,131 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+
+/** Validated server configuration. Only entrypoints call loadConfig; everything else takes an ApiConfig. */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  /** Absolute `file:` URL for SQLite, or a postgres:// URL. */
+  databaseUrl: string;
+  /** sha256 digests of the accepted API keys (the keys themselves are not kept). */
+  apiKeyHashes: Buffer[];
+  requireKeyForReads: boolean;
+  /** Allowed browser origins for CORS; `true` allows any origin ("*"), empty allows none. */
+  corsOrigins: string[] | true;
+  graphiql: boolean;
+  /** Upper bound of `draws` in simulation what-ifs. */
+  maxDraws: number;
+  /** Maximum JSON request body, bytes. */
+  bodyLimitBytes: number;
+  /** Maximum CSV text accepted by importDataset, bytes (UTF-8). */
+  maxImportBytes: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const DEFAULT_DATABASE_URL = "file:./data/govdiffusion.db";
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export const hashApiKey = (key: string): Buffer => createHash("sha256").update(key, "utf8").digest();
+
+/** `file:relative.db` → `file:/abs/relative.db` so the server does not depend on its working directory later. */
+export function resolveDatabaseUrl(url: string, cwd: string): string {
+  if (!url.startsWith("file:")) return url;
+  const rest = url.slice("file:".length);
+  const [file = "", query] = rest.split("?", 2);
+  const abs = path.resolve(cwd, file);
+  return `file:${abs}${query === undefined ? "" : `?${query}`}`;
+}
+
+/**
+ * Parses the environment once and fails fast, listing every problem at once. Variables:
+ * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
+ * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, LOG_LEVEL.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return def;
+    }
+    return n;
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = get(name);
+    if (raw === undefined) return def;
+    const v = raw.toLowerCase();
+    if (["1", "true", "yes", "on"].includes(v)) return true;
+    if (["0", "false", "no", "off"].includes(v)) return false;
+    problems.push(`${name} must be true or false (1/0, yes/no, on/off), got "${raw}"`);
+    return def;
+  };
+
+  const port = int("PORT", 4000, 0, 65535);
+  const host = get("HOST") ?? "127.0.0.1";
+
+  const rawUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
+  if (!/^(file:|postgres:\/\/|postgresql:\/\/)/.test(rawUrl)) {
+    problems.push(`DATABASE_URL must start with file:, postgres:// or postgresql://, got "${rawUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);
+  }
+  const databaseUrl = resolveDatabaseUrl(rawUrl, cwd);
+
+  const keys = (get("GOVDIFFUSION_API_KEYS") ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+  keys.forEach((k, i) => {
+    if (k.length < 16) problems.push(`GOVDIFFUSION_API_KEYS: key #${i + 1} is ${k.length} characters; use at least 16`);
+    if (/\s/.test(k)) problems.push(`GOVDIFFUSION_API_KEYS: key #${i + 1} contains whitespace`);
+  });
+  const requireKeyForReads = bool("GOVDIFFUSION_REQUIRE_KEY_FOR_READS", false);
+  if (requireKeyForReads && keys.length === 0) {
+    problems.push("GOVDIFFUSION_REQUIRE_KEY_FOR_READS is set but GOVDIFFUSION_API_KEYS is empty: nobody could read");
+  }
+
+  let corsOrigins: string[] | true = [];
+  const rawCors = get("GOVDIFFUSION_CORS_ORIGINS");
+  if (rawCors === "*") corsOrigins = true;
+  else if (rawCors !== undefined) {
+    corsOrigins = rawCors.split(",").map((o) => o.trim()).filter((o) => o !== "");
+    for (const o of corsOrigins) {
+      let ok = false;
+      try {
+        const u = new URL(o);
+        ok = (u.protocol === "http:" || u.protocol === "https:") && u.origin === o;
+      } catch {
+        ok = false;
+      }
+      if (!ok) problems.push(`GOVDIFFUSION_CORS_ORIGINS: "${o}" is not an origin like https://app.example.org (no path, no trailing slash)`);
+    }
+  }
+
+  const graphiql = bool("GOVDIFFUSION_GRAPHIQL", true);
+  const maxDraws = int("GOVDIFFUSION_MAX_DRAWS", 1000, 1, 100_000);
+  const bodyLimitBytes = int("GOVDIFFUSION_BODY_LIMIT_BYTES", 2_000_000, 1_000, 100_000_000);
+  const maxImportBytes = int("GOVDIFFUSION_MAX_IMPORT_BYTES", 1_000_000, 100, 100_000_000);
+  if (maxImportBytes >= bodyLimitBytes) {
+    problems.push(`GOVDIFFUSION_MAX_IMPORT_BYTES (${maxImportBytes}) must be below GOVDIFFUSION_BODY_LIMIT_BYTES (${bodyLimitBytes}), since the CSV travels inside the JSON body`);
+  }
+
+  const rawLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as ApiConfig["logLevel"]) : "info";
+  if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${rawLevel}"`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel,
+  };
+}

@@ -1,0 +1,35 @@
+import "reflect-metadata";
+import { createDb, ensureDatabase, type Db } from "@govdiffusion/db";
+import { createApiServer, type ApiServer } from "./app.js";
+import { loadConfig, type ApiConfig } from "./config.js";
+import { createDataAccess } from "./db-access.js";
+import type { DataAccess } from "./data-access.js";
+import type { Logger } from "./logger.js";
+
+export { createApiServer, LIMITS, type ApiServer } from "./app.js";
+export { loadConfig, ConfigError, hashApiKey, resolveDatabaseUrl, DEFAULT_DATABASE_URL, type ApiConfig } from "./config.js";
+export { createDataAccess } from "./db-access.js";
+export type { DataAccess } from "./data-access.js";
+export { createLogger, type Logger } from "./logger.js";
+export { getSchema } from "./schema.js";
+
+/**
+ * The API over a database handle: `db` from createDb (the server closes it on stop), or a
+ * ready-made DataAccess (tests).
+ */
+export function createServer(opts: { config: ApiConfig; db?: Db; data?: DataAccess; log?: Logger }): Promise<ApiServer> {
+  const data = opts.data ?? (opts.db ? createDataAccess(opts.db) : createDataAccess(createDb({ url: opts.config.databaseUrl })));
+  return createApiServer({ config: opts.config, data, ...(opts.log ? { log: opts.log } : {}) });
+}
+
+/**
+ * Entry point of `govdiffusion serve`: validated config (from env unless given), database migrated
+ * (and seeded with the Guangxi default when empty), server listening. Stop it with `server.stop()`.
+ */
+export async function start(opts: { config?: ApiConfig; seed?: boolean } = {}): Promise<{ server: ApiServer; url: string; port: number }> {
+  const config = opts.config ?? loadConfig();
+  await ensureDatabase({ url: config.databaseUrl, seed: opts.seed ?? true });
+  const server = await createServer({ config, db: createDb({ url: config.databaseUrl }) });
+  const { url, port } = await server.listen();
+  return { server, url, port };
+}

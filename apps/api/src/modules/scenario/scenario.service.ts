@@ -1,0 +1,72 @@
+import type { ScenarioOutcome } from "@govdiffusion/estimation";
+import type { StoredScenario } from "@govdiffusion/db";
+import type { DataAccess } from "../../data-access.js";
+import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import type { BaselineRow, InterventionCommand, WhatIfCommandOptions, WhatIfResult, WhatIfService } from "./what-if.service.js";
+
+/** What is stored in a scenario's `options` column: the request options plus the identity of each result row. */
+export interface StoredScenarioOptions extends WhatIfCommandOptions {
+  years: number[];
+  rows: BaselineRow[];
+  changedRows: number[];
+}
+
+export interface ScenarioRecord {
+  id: number;
+  modelId: number;
+  name: string;
+  interventions: InterventionCommand[];
+  result: WhatIfResult;
+  createdAt: Date;
+}
+
+export class ScenarioService {
+  constructor(private readonly data: DataAccess, private readonly whatIf: WhatIfService) {}
+
+  async create(input: { modelId: number; name: string; interventions: InterventionCommand[]; options?: WhatIfCommandOptions | null }): Promise<ScenarioRecord> {
+    const name = input.name.trim();
+    if (name === "" || name.length > 200) throw new ValidationError("input.name", "name must be 1 to 200 characters", "OUT_OF_RANGE");
+    const result = await this.whatIf.run(input.modelId, input.interventions, input.options ?? {});
+    const options: StoredScenarioOptions = {
+      ...(input.options ?? {}), years: result.years, rows: result.rows, changedRows: [...result.changedRows],
+    };
+    const stored = await this.data.repos.scenarios.create({
+      modelId: input.modelId, name, interventions: input.interventions, options, result: result.outcome,
+    });
+    return this.toRecord(stored, result.countyNames);
+  }
+
+  async list(modelId?: number | null): Promise<ScenarioRecord[]> {
+    const list = await this.data.repos.scenarios.list(modelId === undefined || modelId === null ? {} : { modelId });
+    const names = await this.countyNames();
+    return list.map((s) => this.toRecord(s, names));
+  }
+
+  async byId(id: number): Promise<ScenarioRecord> {
+    const s = await this.data.repos.scenarios.byId(id);
+    if (!s) throw new NotFoundError("scenario", id, "id");
+    return this.toRecord(s, await this.countyNames());
+  }
+
+  async delete(id: number): Promise<boolean> {
+    if (!(await this.data.repos.scenarios.delete(id))) throw new NotFoundError("scenario", id, "id");
+    return true;
+  }
+
+  private async countyNames(): Promise<Map<string, string>> {
+    return new Map((await this.data.repos.counties.list()).map((c) => [c.code, c.name]));
+  }
+
+  private toRecord(s: StoredScenario, countyNames: Map<string, string>): ScenarioRecord {
+    const o = (s.options ?? {}) as Partial<StoredScenarioOptions>;
+    const outcome: ScenarioOutcome = s.result;
+    return {
+      id: s.id, modelId: s.modelId, name: s.name, createdAt: s.createdAt,
+      interventions: (s.interventions ?? []) as InterventionCommand[],
+      result: {
+        modelId: s.modelId, outcome, rows: o.rows ?? [], years: o.years ?? [],
+        changedRows: new Set(o.changedRows ?? []), countyNames,
+      },
+    };
+  }
+}

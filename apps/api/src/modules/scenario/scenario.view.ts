@@ -1,0 +1,60 @@
+import type { Estimate } from "../common/estimate.type.js";
+import type { Operation, Uncertainty } from "../common/enums.js";
+import type { InterventionView, Scenario, ScenarioCounty, ScenarioResult } from "./scenario.type.js";
+import type { ScenarioRecord } from "./scenario.service.js";
+import type { WhatIfResult } from "./what-if.service.js";
+
+const copy = (e: Estimate): Estimate => ({ estimate: e.estimate, stdError: e.stdError, lower: e.lower, upper: e.upper });
+
+export function toScenarioResult(r: WhatIfResult): ScenarioResult {
+  const o = r.outcome;
+  const counties: ScenarioCounty[] = o.rows.map((row, i) => {
+    const id = r.rows[i];
+    const code = id?.countyCode ?? "";
+    return {
+      code,
+      name: r.countyNames.get(code) ?? code,
+      prefectureCode: id?.prefectureCode ?? "",
+      year: id?.year ?? 0,
+      changed: r.changedRows.has(i),
+      baseline: row.baseline.estimate,
+      scenario: row.scenario.estimate,
+      difference: copy(row.difference),
+      baselineInterval: copy(row.baseline),
+      scenarioInterval: copy(row.scenario),
+      probabilityAtLeastOne: row.probAtLeastOneScenario,
+      probabilityAtLeastOneBaseline: row.probAtLeastOneBaseline,
+    };
+  });
+  return {
+    modelId: r.modelId,
+    uncertainty: o.method as Uncertainty,
+    confidenceLevel: o.level,
+    draws: o.draws,
+    seed: o.seed,
+    years: r.years,
+    baselineTotal: o.baselineTotal.estimate,
+    scenarioTotal: o.scenarioTotal.estimate,
+    baselineTotalInterval: copy(o.baselineTotal),
+    scenarioTotalInterval: copy(o.scenarioTotal),
+    difference: copy(o.difference),
+    counties,
+  };
+}
+
+export function toScenarioView(s: ScenarioRecord): Scenario {
+  return {
+    id: s.id,
+    modelId: s.modelId,
+    name: s.name,
+    createdAt: s.createdAt,
+    interventions: s.interventions.map((iv): InterventionView => ({
+      indicator: iv.indicator,
+      operation: iv.operation as Operation,
+      value: iv.value,
+      countyCodes: iv.countyCodes ?? null,
+      prefectureCodes: iv.prefectureCodes ?? null,
+    })),
+    result: toScenarioResult(s.result),
+  };
+}

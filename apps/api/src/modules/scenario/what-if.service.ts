@@ -1,0 +1,220 @@
+import {
+  applyInterventions, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
+  type ScenarioOutcome, type Table,
+} from "@govdiffusion/estimation";
+import type { StoredModel } from "@govdiffusion/db";
+import type { DataAccess } from "../../data-access.js";
+import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { frameRequestOf } from "../model/model.service.js";
+
+export interface InterventionCommand {
+  indicator: string;
+  operation: "scale" | "add" | "set";
+  value: number;
+  countyCodes?: string[] | null;
+  prefectureCodes?: string[] | null;
+}
+export interface WhatIfCommandOptions {
+  uncertainty?: "delta" | "simulation";
+  draws?: number | null;
+  seed?: number | null;
+  confidenceLevel?: number | null;
+  year?: number | null;
+}
+
+export interface BaselineRow { countyCode: string; prefectureCode: string; year: number }
+
+/** Everything a what-if needs, computed once per (model, baseline year) and reused across requests. */
+export interface PreparedBaseline {
+  model: StoredModel;
+  fit: FitResult;
+  table: Table;
+  rows: BaselineRow[];
+  years: number[];
+  /** Columns an intervention may change: the predictors plus the offset/exposure column. */
+  adjustable: Set<string>;
+  rowsByCounty: Map<string, number[]>;
+  rowsByPrefecture: Map<string, number[]>;
+  countyNames: Map<string, string>;
+}
+
+/** A what-if outcome with the identity of each row, ready to present. */
+export interface WhatIfResult {
+  modelId: number;
+  outcome: ScenarioOutcome;
+  rows: BaselineRow[];
+  years: number[];
+  changedRows: Set<number>;
+  countyNames: Map<string, string>;
+}
+
+const MAX_CACHED_BASELINES = 256;
+
+function selectRows(table: Table, rows: readonly number[]): Table {
+  const out: Table = {};
+  for (const [name, col] of Object.entries(table)) {
+    const sel: Cell[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) sel[i] = col[rows[i]!];
+    out[name] = sel;
+  }
+  return out;
+}
+
+function groupRows(rows: readonly BaselineRow[], key: (r: BaselineRow) => string): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  });
+  return m;
+}
+
+export class WhatIfService {
+  /** Promises, so concurrent first requests for a model share one preparation. */
+  private readonly cache = new Map<string, Promise<PreparedBaseline>>();
+
+  constructor(
+    private readonly data: DataAccess,
+    private readonly limits: { maxDraws: number },
+  ) {}
+
+  /** Drops prepared state of a model (after deleteModel). */
+  invalidate(modelId: number): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
+  }
+
+  async run(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions = {}): Promise<WhatIfResult> {
+    const opts = this.scenarioOptions(options);
+    const prepared = await this.prepared(modelId, options.year ?? null);
+    const { mapped, changed } = this.mapInterventions(prepared, interventions);
+    const scenario = applyInterventions(prepared.table, mapped, prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {});
+    const outcome = simulateScenario(prepared.fit, prepared.table, scenario, opts);
+    return { modelId, outcome, rows: prepared.rows, years: prepared.years, changedRows: changed, countyNames: prepared.countyNames };
+  }
+
+  private scenarioOptions(o: WhatIfCommandOptions): ScenarioOptions {
+    const method = o.uncertainty ?? "delta";
+    const level = o.confidenceLevel ?? 0.95;
+    if (!(level > 0 && level < 1)) {
+      throw new ValidationError("options.confidenceLevel", `confidenceLevel must be strictly between 0 and 1, got ${level}`, "OUT_OF_RANGE");
+    }
+    const out: ScenarioOptions = { method, level };
+    if (o.draws !== undefined && o.draws !== null) {
+      if (method !== "simulation") throw new ValidationError("options.draws", "draws applies only with uncertainty SIMULATION", "INVALID");
+      if (o.draws < 2 || o.draws > this.limits.maxDraws) {
+        throw new ValidationError("options.draws", `draws must be from 2 to ${this.limits.maxDraws}, got ${o.draws}`, "OUT_OF_RANGE");
+      }
+      out.draws = o.draws;
+    } else if (method === "simulation") {
+      out.draws = Math.min(1000, this.limits.maxDraws);
+    }
+    if (o.seed !== undefined && o.seed !== null) {
+      if (method !== "simulation") throw new ValidationError("options.seed", "seed applies only with uncertainty SIMULATION", "INVALID");
+      out.seed = o.seed;
+    }
+    return out;
+  }
+
+  private mapInterventions(p: PreparedBaseline, list: InterventionCommand[]): { mapped: Intervention[]; changed: Set<number> } {
+    if (list.length > 100) throw new ValidationError("interventions", "at most 100 interventions", "OUT_OF_RANGE");
+    const changed = new Set<number>();
+    const mapped = list.map((iv, i): Intervention => {
+      const at = `interventions[${i}]`;
+      if (!p.adjustable.has(iv.indicator)) {
+        throw new ValidationError(
+          `${at}.indicator`,
+          `"${iv.indicator}" is not a predictor of model ${p.model.id}; it uses ${[...p.adjustable].join(", ")}`,
+          "UNKNOWN_INDICATOR",
+        );
+      }
+      if (!Number.isFinite(iv.value)) throw new ValidationError(`${at}.value`, "value must be a finite number", "OUT_OF_RANGE");
+      if (iv.operation === "scale" && iv.value < 0) {
+        throw new ValidationError(`${at}.value`, `SCALE by a negative factor (${iv.value}) is out of range`, "OUT_OF_RANGE");
+      }
+      let rows: number[] | undefined;
+      const counties = iv.countyCodes ?? null;
+      const prefectures = iv.prefectureCodes ?? null;
+      if (counties !== null || prefectures !== null) {
+        const sel = new Set<number>();
+        counties?.forEach((code, j) => {
+          const r = p.rowsByCounty.get(code);
+          if (!r) {
+            throw new ValidationError(
+              `${at}.countyCodes[${j}]`,
+              p.countyNames.has(code)
+                ? `county ${code} has no complete row in the baseline of model ${p.model.id}`
+                : `unknown county code "${code}"`,
+              "UNKNOWN_COUNTY",
+            );
+          }
+          r.forEach((x) => sel.add(x));
+        });
+        prefectures?.forEach((code, j) => {
+          const r = p.rowsByPrefecture.get(code);
+          if (!r) throw new ValidationError(`${at}.prefectureCodes[${j}]`, `unknown prefecture code "${code}" (or none of its counties is in the baseline)`, "UNKNOWN_PREFECTURE");
+          r.forEach((x) => sel.add(x));
+        });
+        rows = [...sel].sort((a, b) => a - b);
+      }
+      (rows ?? p.rows.map((_, k) => k)).forEach((r) => changed.add(r));
+      return { column: iv.indicator, operation: iv.operation, value: iv.value, ...(rows ? { rows } : {}) };
+    });
+    return { mapped, changed };
+  }
+
+  /** Cached baseline of a model: its own fitted rows, or the complete rows of another year of its dataset. */
+  prepared(modelId: number, year: number | null): Promise<PreparedBaseline> {
+    const key = `${modelId}:${year ?? "fit"}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.prepare(modelId, year);
+      this.cache.set(key, p);
+      // Failed preparations are not cached (e.g. an unknown model id may be created later).
+      p.catch(() => this.cache.delete(key));
+      if (this.cache.size > MAX_CACHED_BASELINES) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return p;
+  }
+
+  private async prepare(modelId: number, year: number | null): Promise<PreparedBaseline> {
+    const model = await this.data.repos.models.byId(modelId);
+    if (!model) throw new NotFoundError("model", modelId, "modelId");
+    const spec = model.spec;
+    const fit = model.result;
+    let table: Table;
+    let rows: BaselineRow[];
+    let years: number[];
+    if (year === null) {
+      const frame = await this.data.buildAnalysisFrame(frameRequestOf(spec));
+      const bad = fit.usedRows.filter((r) => r >= frame.rows.length);
+      if (bad.length > 0) throw new Error(`model ${modelId}: its analysis frame has ${frame.rows.length} rows but the fit used row ${bad[0]}`);
+      table = selectRows(frame.table, fit.usedRows);
+      rows = fit.usedRows.map((r) => frame.rows[r]!);
+      years = spec.years;
+    } else {
+      const available = await this.data.repos.observations.years(spec.datasetId);
+      if (!available.includes(year)) {
+        throw new ValidationError("options.year", `dataset ${spec.datasetId} of model ${modelId} has no year ${year} (it has ${available.join(", ")})`, "UNKNOWN_YEAR");
+      }
+      const frame = await this.data.buildAnalysisFrame(frameRequestOf(spec, [year]));
+      if (frame.rows.length === 0) {
+        throw new ValidationError("options.year", `no county has complete values for the model's columns in ${year}`, "TOO_FEW_ROWS");
+      }
+      table = frame.table;
+      rows = frame.rows;
+      years = [year];
+    }
+    const adjustable = new Set<string>(fit.spec.predictors);
+    if (fit.spec.offset) adjustable.add(fit.spec.offset);
+    if (fit.spec.exposure) adjustable.add(fit.spec.exposure);
+    const counties = await this.data.repos.counties.list();
+    return {
+      model, fit, table, rows, years, adjustable,
+      rowsByCounty: groupRows(rows, (r) => r.countyCode),
+      rowsByPrefecture: groupRows(rows, (r) => r.prefectureCode),
+      countyNames: new Map(counties.map((c) => [c.code, c.name])),
+    };
+  }
+}
