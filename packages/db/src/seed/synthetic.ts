@@ -35,11 +35,11 @@ export const SYNTHETIC_PARAMETERS = {
   /** Multiplicative premium by kind (log scale) for revenue, mobile and broadband. */
   kindLogPremium: {
     revenue: { district: 0.55, county_level_city: 0.3, county: 0, autonomous_county: -0.15 },
-    mobile: { district: 0.18, county_level_city: 0.08, county: 0, autonomous_county: -0.06 },
-    broadband: { district: 0.3, county_level_city: 0.12, county: 0, autonomous_county: -0.1 },
+    mobile: { district: 0.12, county_level_city: 0.06, county: 0, autonomous_county: -0.06 },
+    broadband: { district: 0.2, county_level_city: 0.08, county: 0, autonomous_county: -0.1 },
   },
-  /** SD of the county-specific (persistent) log deviation of each per-capita rate. */
-  countyLogSd: { revenue: 0.45, mobile: 0.4, broadband: 0.5 },
+  /** SD of the county-specific (persistent) log deviation of each per-capita rate (normal cut at +-2 SD). */
+  countyLogSd: { revenue: 0.45, mobile: 0.4, broadband: 0.45 },
   /** SD of the year-to-year log noise on each per-capita rate. */
   yearLogSd: { revenue: 0.06, mobile: 0.03, broadband: 0.04 },
   /** Transfers per resident (CNY) added to revenue to give expenditure: level by year, less for richer units. */
@@ -61,8 +61,12 @@ export const SYNTHETIC_PARAMETERS = {
    * population shifts of 2010-2020 would show up as spurious effects of unrelated indicators.
    */
   diffusion: {
-    /** log of the target for a county at the mean of every determinant, 2012..2020 (an S-curve: 1.5 -> 40 accounts). */
-    logTarget: [0.41, 1.61, 2.48, 2.94, 3.22, 3.4, 3.53, 3.61, 3.69],
+    /**
+     * log of the target for a county at the mean of every determinant, 2012..2020: an S-curve
+     * ln(0.3, 1.5, 6, 13, 20, 26, 31, 35, 38) following the national take-up (a few thousand
+     * accounts at end 2013, ~41,000 end 2014, >80,000 in 2015; see gov_newmedia_context.csv).
+     */
+    logTarget: [-1.2, 0.41, 1.79, 2.56, 3.0, 3.26, 3.43, 3.56, 3.64],
     beta: { fiscal_revenue: 0.42, population: 0.3, mobile_users: 0.21, broadband_users: 0.08 },
     betaPeer: 0.12,
     /** Spill-over from contiguous neighbours (smaller than the sibling effect). */
@@ -280,6 +284,11 @@ function share65(counties: County[], census: CensusObservation[]): Map<string, {
   return out;
 }
 
+/** Standard normal cut at +-2 SD, so no county gets an implausible per-capita rate. */
+function truncated(rng: SyntheticRng): number {
+  return Math.min(2, Math.max(-2, rng.normal()));
+}
+
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -297,10 +306,10 @@ export function generateSyntheticPanel(input: SyntheticInput): SyntheticPanel {
 
   // Persistent county traits, drawn in county order so the stream is reproducible.
   const trait = counties.map(() => ({
-    revenue: P.countyLogSd.revenue * rng.normal(),
-    mobile: P.countyLogSd.mobile * rng.normal(),
-    broadband: P.countyLogSd.broadband * rng.normal(),
-    transfer: P.transferPerCapitaCny.logSd * rng.normal(),
+    revenue: P.countyLogSd.revenue * truncated(rng),
+    mobile: P.countyLogSd.mobile * truncated(rng),
+    broadband: P.countyLogSd.broadband * truncated(rng),
+    transfer: P.transferPerCapitaCny.logSd * truncated(rng),
     socialSecurity: P.socialSecurity.noiseSd * rng.normal(),
     u: P.diffusion.heterogeneitySd * rng.normal(),
   }));
