@@ -371,6 +371,8 @@ quine_df <- data.frame(
   EthSex = paste0(q$Eth, "_", q$Sex),
   # Artificial exposure for an offset comparison on quine (documented in README): 1..5 by row.
   Exposure = 1 + seq_len(nrow(q)) %% 5,
+  # Frequency weights for the weights comparison: 1..3 by row.
+  Freq = 1 + seq_len(nrow(q)) %% 3,
   stringsAsFactors = FALSE
 )
 quine_df$LogExposure <- log(quine_df$Exposure)
@@ -395,6 +397,27 @@ write_fixture("quine_offset", "MASS::quine with artificial exposure", "reference
               spec_list("Days", quine_pred, offset = "LogExposure", exposure = "Exposure", clusters = c("Block", "EthSex")),
               quine_off_fit,
               "Same as quine plus offset LogExposure = log(Exposure), Exposure = 1 + (id %% 5); not a real exposure, only a numerical check of offset handling. spec.offset and spec.exposure are alternatives giving the same fit.")
+
+# 1b'. quine with frequency weights Freq = 1 + id %% 3. Frequency weights mean replicated rows, so
+#      the reference is the fit on the expanded data (each row repeated Freq times); this also fixes
+#      the meaning of the sandwich (meat sum_i w_i s_i s_i', as Stata's fweights) and of the cluster
+#      sums. `fitted` is reported per original row. n, dfResidual, BIC, vif and predictorSd are those
+#      of the expanded data (sum(Freq) rows).
+expand_idx <- rep(seq_len(nrow(qd)), qd$Freq)
+qx <- qd[expand_idx, ]
+quine_w_fit <- fit_dataset(qx, "Days", quine_pred, clusters = list(Block = qx$Block, EthSex = qx$EthSex))
+first_row <- match(seq_len(nrow(qd)), expand_idx)
+quine_w_fit$r$poisson$fitted <- quine_w_fit$r$poisson$fitted[first_row]
+quine_w_fit$r$nb2$fitted <- quine_w_fit$r$nb2$fitted[first_row]
+# R's own weighted fit (prior weights) agrees on the estimates, theta and logLik:
+wnb <- glm_nb_tight(Days ~ EthN + SexM + AgeF1 + AgeF2 + AgeF3 + LrnSL, data = qd, weights = Freq, control = CTRL)
+stopifnot(max(abs(coef(wnb) - quine_w_fit$r$nb2$coefficients) / abs(coef(wnb))) < 1e-8,
+          abs(wnb$theta / quine_w_fit$r$nb2$theta - 1) < 1e-8,
+          abs(as.numeric(logLik(wnb)) - quine_w_fit$r$nb2$logLik) < 1e-7)
+quine_w_spec <- spec_list("Days", quine_pred, clusters = c("Block", "EthSex"))
+quine_w_spec$weights <- "Freq"
+write_fixture("quine_weights", "MASS::quine with frequency weights", "reference/data/quine.csv", quine_w_spec, quine_w_fit,
+              "quine with frequency weights Freq = 1 + (id %% 3); references are fits on the expanded data (rows repeated Freq times). fitted is per CSV row; n, dfResidual, bic, vif, predictorSd refer to the expanded data.")
 
 # 1c. Hard scales: EthN * 1e9 and LrnSL * 1e-6 (coefficients scale by 1e-9 and 1e6; everything else unchanged).
 scaled_df <- data.frame(id = qd$id, Days = qd$Days, EthN_1e9 = qd$EthN * 1e9, SexM = qd$SexM, AgeF1 = qd$AgeF1,

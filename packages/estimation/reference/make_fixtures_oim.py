@@ -43,6 +43,11 @@ def main():
         offset = None
         if "offset" in spec:
             offset = np.array([float(v) for v in data[spec["offset"]]])
+        if "weights" in spec:
+            # Frequency weights = replicated rows (as the R reference, which fits the expanded data).
+            reps = np.array([int(v) for v in data[spec["weights"]]])
+            y, X = np.repeat(y, reps), np.repeat(X, reps, axis=0)
+            offset = None if offset is None else np.repeat(offset, reps)
         r = fx["r"]["nb2"]
         terms = ["(Intercept)"] + preds
         start = np.array([r["coefficients"][t] for t in terms] + [r["alpha"]])
@@ -61,7 +66,8 @@ def main():
         names = terms + ["alpha"]
         fx["statsmodels"] = {
             "call": "NegativeBinomial(y, X, loglike_method='nb2'%s).fit(start_params=<R estimates>, method='newton', maxiter=1000, tol=1e-14)"
-            % (", offset=" + spec["offset"] if offset is not None else ""),
+            % (", offset=" + spec["offset"] if offset is not None else "")
+            + (" on rows repeated by " + spec["weights"] if "weights" in spec else ""),
             "version": statsmodels.__version__,
             "converged": converged,
             "iterations": int(res.mle_retvals["iterations"]),
