@@ -2,8 +2,9 @@ export * from "./types.js";
 export * from "./errors.js";
 export { numericColumn, rowCount, formatRows } from "./columns.js";
 // Implemented by the estimation work (see README "Estimation API"):
-// export { fitCountModel } from "./fit.js";                    (data: Table, spec: ModelSpec) => FitResult
-// export { formatSummary } from "./summary.js";               (fit: FitResult) => string (R summary()-like)
+export { fitCountModel } from "./fit.js";
+export { formatSummary } from "./summary.js";
+export { normalCdf, normalQuantile, normalSf, normalPdf, chiSquare1Sf, lgamma, digamma, trigamma } from "./distributions.js";
 export { predict, probAtLeastOne } from "./predict.js";
 export { applyInterventions } from "./scenario.js";
 export { simulateScenario } from "./scenario.js";

@@ -1,0 +1,507 @@
+/**
+ * fitCountModel: Poisson or NB2 fit with full inference (see README "Estimation API").
+ *
+ * The fitters work on internally centred/scaled columns (design.ts); estimates and covariances
+ * are mapped back exactly with beta = T beta', V = T V' T'.
+ *
+ * Frequency weights multiply each row's log-likelihood contribution and score; n is the number of
+ * used rows with positive weight (as R's nobs), so BIC and dfResidual count rows, not weights.
+ */
+import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
+import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
+import { EstimationError } from "./errors.js";
+import { crossProducts, makeGlmData, withDesign, type GlmData } from "./glm/common.js";
+import { alphaScoreAtZero, fitNegbin, negbinDerivatives, negbinLogLik } from "./glm/negbin.js";
+import { fitPoisson, poissonDerivatives, poissonLogLik } from "./glm/poisson.js";
+import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
+import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
+
+/** Rows whose fitted mean falls below this fraction of the mean outcome (with y = 0) signal separation. */
+const SEPARATION_MU_FRACTION = 1e-6;
+
+export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
+  const maxIterations = spec.maxIterations ?? 200;
+  if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) {
+    throw new EstimationError("INVALID_INPUT", `maxIterations must be a positive integer, got ${maxIterations}`, { column: "maxIterations" });
+  }
+  const design = buildDesign(data, spec);
+  const seType: SeType = spec.seType ?? "oim";
+  const level = spec.confidenceLevel ?? 0.95;
+  const warnings: FitWarning[] = [...design.warnings];
+  const { n, p } = design;
+  const gd = makeGlmData(design.x, p, design.y, design.w, design.offset);
+
+  // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
+  const pois = fitPoisson(gd, maxIterations);
+  let beta = pois.beta;
+  let alpha = 0;
+  let ll = pois.ll;
+  let converged = pois.converged;
+  let iterations = pois.iterations;
+  let lastStep = pois.lastStep;
+  let atBoundary = false;
+  if (spec.family === "negbin2") {
+    poissonLogLik(gd, pois.beta); // mu at the Poisson fit
+    const score0 = alphaScoreAtZero(gd);
+    if (score0 > 0) {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < n; i++) {
+        const e = gd.y[i]! - gd.mu[i]!;
+        num += gd.w[i]! * (e * e - gd.y[i]!);
+        den += gd.w[i]! * gd.mu[i]! * gd.mu[i]!;
+      }
+      const alpha0 = Math.min(Math.max(num / den, 1e-4), 1e4);
+      const nb = fitNegbin(gd, maxIterations, pois.beta, alpha0);
+      iterations += nb.iterations;
+      if (nb.collapsed) atBoundary = true;
+      else {
+        beta = nb.beta;
+        alpha = nb.alpha;
+        ll = nb.ll;
+        converged = nb.converged;
+        lastStep = nb.lastStep;
+      }
+    } else atBoundary = true;
+    if (atBoundary) {
+      warnings.push({
+        code: "ALPHA_AT_BOUNDARY",
+        message:
+          "the NB2 likelihood is maximised at alpha = 0 (no overdispersion): reporting alpha = 0 with the Poisson coefficients",
+      });
+    }
+  }
+  const isNb = spec.family === "negbin2" && !atBoundary;
+  // Refresh eta/mu at the final estimates.
+  if (isNb) negbinLogLik(gd, beta, alpha);
+  else poissonLogLik(gd, beta);
+
+  if (!converged) {
+    warnings.push({
+      code: "NOT_CONVERGED",
+      message: `the fit did not converge within ${maxIterations} iterations; estimates are the last iterate`,
+    });
+  }
+
+  const t = backTransform(design);
+  const betaOrig = matVec(t, beta, p);
+
+  // Separation: rows with y = 0 whose fitted mean has run to ~0 while a coefficient keeps moving.
+  const sepTerms = separatedTerms(design, gd, t, lastStep);
+  if (sepTerms.length > 0) {
+    warnings.push({
+      code: "SEPARATION",
+      message: `coefficient(s) of ${sepTerms.join(", ")} diverge: fitted means run to 0 for rows whose outcome is 0 (separation); estimates and SEs of these terms are not meaningful`,
+      terms: sepTerms,
+    });
+  }
+
+  // Information matrices at the final estimates (scaled coordinates).
+  const k = isNb ? p + 1 : p;
+  const gJoint = new Float64Array(k);
+  const aJoint = new Float64Array(k * k);
+  if (isNb) negbinDerivatives(gd, alpha, gJoint, aJoint);
+  else poissonDerivatives(gd, gJoint, aJoint);
+  symmetrize(aJoint, k);
+  const oimInv = inverseSpd(aJoint, k);
+  if (oimInv === null) {
+    warnings.push({
+      code: "HESSIAN_NOT_PD",
+      message: "the observed information is not positive definite at the estimates; observed-information standard errors are not available",
+    });
+  }
+  const expected = expectedInformation(gd, alpha);
+  const expectedInv = inverseSpd(expected, p);
+
+  let vScaled: Float64Array | null;
+  if (seType === "oim") vScaled = oimInv === null ? null : blockOf(oimInv, k, p);
+  else if (seType === "expected") vScaled = expectedInv;
+  else vScaled = expectedInv === null ? null : sandwich(gd, design, alpha, expectedInv, seType);
+  if (vScaled === null && seType !== "oim") {
+    warnings.push({ code: "HESSIAN_NOT_PD", message: "the expected information is not positive definite; standard errors are not available" });
+  }
+  const vBeta = vScaled === null ? null : congruence(t, vScaled, p);
+
+  // Joint covariance (beta, alpha) in original coordinates.
+  let jointMatrix: number[][] = [];
+  let alphaStdError: number | null = null;
+  if (oimInv !== null) {
+    const tExt = new Float64Array(k * k);
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) tExt[i * k + j] = t[i * p + j]!;
+    if (isNb) tExt[p * k + p] = 1;
+    const joint = congruence(tExt, oimInv, k);
+    jointMatrix = toRows(joint, k);
+    if (isNb) alphaStdError = finiteOrNull(Math.sqrt(joint[p * k + p]!));
+  }
+  let thetaStdError: number | null = null;
+  if (isNb) {
+    if (seType === "expected") {
+      // R's theta.ml: 1/sqrt(-d2l/dtheta2) at fixed mu = alpha^4 A_aa - 2 alpha^3 g_a.
+      const info = alpha ** 4 * aJoint[p * k + p]! - 2 * alpha ** 3 * gJoint[p]!;
+      thetaStdError = info > 0 ? finiteOrNull(1 / Math.sqrt(info)) : null;
+      alphaStdError = thetaStdError === null ? null : finiteOrNull(thetaStdError * alpha * alpha);
+    } else if (alphaStdError !== null) thetaStdError = finiteOrNull(alphaStdError / (alpha * alpha));
+  }
+
+  // Coefficient table.
+  const zq = normalQuantile(0.5 + level / 2);
+  const estimableIndex = new Map(design.estimableTerms.map((term, j) => [term, j]));
+  const coefficients: Coefficient[] = design.terms.map((term) => {
+    const j = estimableIndex.get(term);
+    if (j === undefined) return aliasedCoefficient(term);
+    const est = betaOrig[j]!;
+    const se = vBeta === null ? null : positiveSqrt(vBeta[j * p + j]!);
+    const sd = term === INTERCEPT_TERM ? null : (design.predictorSd[term] ?? null);
+    const lo = se === null ? null : est - zq * se;
+    const hi = se === null ? null : est + zq * se;
+    return {
+      term,
+      estimate: finiteOrNull(est),
+      stdError: se,
+      z: se === null ? null : finiteOrNull(est / se),
+      pValue: se === null ? null : finiteOrNull(twoSidedPValue(est / se)),
+      ciLower: finiteOrNull(lo),
+      ciUpper: finiteOrNull(hi),
+      irr: finiteOrNull(Math.exp(est)),
+      irrCiLower: lo === null ? null : finiteOrNull(Math.exp(lo)),
+      irrCiUpper: hi === null ? null : finiteOrNull(Math.exp(hi)),
+      standardized: sd === null ? null : finiteOrNull(est * sd),
+      rank: null,
+      aliased: false,
+    };
+  });
+  const ranked = coefficients.filter((c) => c.term !== INTERCEPT_TERM && c.standardized !== null);
+  ranked.sort((a, b) => Math.abs(b.standardized!) - Math.abs(a.standardized!));
+  ranked.forEach((c, r) => (c.rank = r + 1));
+
+  // Fit statistics.
+  const nParams = p + (isNb ? 1 : 0);
+  const deviance = devianceAt(gd, alpha);
+  const pearsonChi2 = pearsonAt(gd, alpha);
+  const dfResidual = n - p;
+  const nullFits = nullModels(gd, design, spec.family, alpha, isNb, maxIterations);
+  const lrTest =
+    spec.family === "negbin2"
+      ? (() => {
+          const statistic = isNb ? Math.max(0, 2 * (ll - pois.ll)) : 0;
+          return { statistic, pValue: statistic > 0 ? 0.5 * chiSquare1Sf(statistic) : 1 };
+        })()
+      : null;
+
+  const vif = computeVif(design);
+  const marginalEffects = vBeta === null ? [] : averageMarginalEffects(gd, design, betaOrig, vBeta, zq);
+
+  const result: FitResult = {
+    family: spec.family,
+    spec: {
+      family: spec.family,
+      outcome: spec.outcome,
+      predictors: [...spec.predictors],
+      intercept: design.hasIntercept,
+      seType,
+      confidenceLevel: level,
+      ...(spec.offset !== undefined ? { offset: spec.offset } : {}),
+      ...(spec.exposure !== undefined ? { exposure: spec.exposure } : {}),
+      ...(spec.weights !== undefined ? { weights: spec.weights } : {}),
+      ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
+    },
+    terms: design.terms,
+    n,
+    dropped: design.droppedRows.length,
+    usedRows: design.usedRows,
+    nParams,
+    dfResidual,
+    converged,
+    iterations,
+    logLikelihood: ll,
+    nullLogLikelihood: nullFits.logLikelihood,
+    aic: -2 * ll + 2 * nParams,
+    bic: -2 * ll + Math.log(n) * nParams,
+    deviance,
+    nullDeviance: nullFits.deviance,
+    pearsonChi2,
+    dispersion: dfResidual > 0 ? pearsonChi2 / dfResidual : 0,
+    pseudoR2: nullFits.logLikelihood !== 0 ? 1 - ll / nullFits.logLikelihood : 0,
+    alpha: spec.family === "negbin2" ? alpha : null,
+    alphaStdError: isNb ? alphaStdError : null,
+    theta: isNb ? 1 / alpha : null,
+    thetaStdError: isNb ? thetaStdError : null,
+    lrTest,
+    coefficients,
+    covariance: { terms: [...design.estimableTerms], matrix: vBeta === null ? [] : toRows(vBeta, p) },
+    jointCovariance: {
+      terms: isNb ? [...design.estimableTerms, "alpha"] : [...design.estimableTerms],
+      matrix: jointMatrix,
+      hasAlpha: isNb,
+    },
+    vif,
+    marginalEffects,
+    predictorSd: design.predictorSd,
+    warnings,
+  };
+  return result;
+}
+
+function finiteOrNull(v: number | null): number | null {
+  return v !== null && Number.isFinite(v) ? v : null;
+}
+
+function positiveSqrt(v: number): number | null {
+  return v > 0 && Number.isFinite(v) ? Math.sqrt(v) : null;
+}
+
+function aliasedCoefficient(term: string): Coefficient {
+  return {
+    term,
+    estimate: null,
+    stdError: null,
+    z: null,
+    pValue: null,
+    ciLower: null,
+    ciUpper: null,
+    irr: null,
+    irrCiLower: null,
+    irrCiUpper: null,
+    standardized: null,
+    rank: null,
+    aliased: true,
+  };
+}
+
+/** T with beta_original = T beta_scaled (p x p, row-major). */
+function backTransform(design: Design): Float64Array {
+  const { p, center, scale, hasIntercept } = design;
+  const t = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) t[j * p + j] = 1 / scale[j]!;
+  if (hasIntercept) {
+    t[0] = 1;
+    for (let j = 1; j < p; j++) t[j] = -center[j]! / scale[j]!;
+  }
+  return t;
+}
+
+function matVec(t: Float64Array, v: ArrayLike<number>, p: number): Float64Array {
+  const out = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += t[i * p + j]! * v[j]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+function blockOf(a: Float64Array, k: number, p: number): Float64Array {
+  const out = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) out[i * p + j] = a[i * k + j]!;
+  return out;
+}
+
+/** X' W X with W = w mu / (1 + alpha mu) (Fisher information of beta at fixed alpha), symmetrised. */
+function expectedInformation(gd: GlmData, alpha: number): Float64Array {
+  const { n, p, w, mu, work1, work2 } = gd;
+  for (let i = 0; i < n; i++) {
+    work1[i] = (w[i]! * mu[i]!) / (1 + alpha * mu[i]!);
+    work2[i] = 0;
+  }
+  const a = new Float64Array(p * p);
+  crossProducts(gd, work1, work2, new Float64Array(p), a, p);
+  symmetrize(a, p);
+  return a;
+}
+
+/** Sandwich B M B with scores s_i = w_i x_i (y_i - mu_i) / (1 + alpha mu_i) (R sandwich on glm/glm.nb). */
+function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Array, seType: SeType): Float64Array {
+  const { n, p, x, y, w, mu, work1, work2 } = gd;
+  const meat = new Float64Array(p * p);
+  if (seType === "cluster") {
+    const ids = design.cluster!;
+    const nc = design.nClusters;
+    const sums = new Float64Array(nc * p);
+    for (let i = 0, o = 0; i < n; i++, o += p) {
+      const r = (w[i]! * (y[i]! - mu[i]!)) / (1 + alpha * mu[i]!);
+      const base = ids[i]! * p;
+      for (let j = 0; j < p; j++) sums[base + j] = sums[base + j]! + x[o + j]! * r;
+    }
+    for (let c = 0; c < nc; c++)
+      for (let a = 0; a < p; a++) for (let b = a; b < p; b++) meat[a * p + b] = meat[a * p + b]! + sums[c * p + a]! * sums[c * p + b]!;
+    const adj = nc / (nc - 1);
+    for (let q = 0; q < p * p; q++) meat[q] = meat[q]! * adj;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const r = (w[i]! * (y[i]! - mu[i]!)) / (1 + alpha * mu[i]!);
+      work1[i] = r * r;
+      work2[i] = 0;
+    }
+    crossProducts(gd, work1, work2, new Float64Array(p), meat, p);
+  }
+  symmetrize(meat, p);
+  const v = congruence(bread, meat, p);
+  if (seType === "hc1" && n > p) for (let q = 0; q < p * p; q++) v[q] = (v[q]! * n) / (n - p);
+  return v;
+}
+
+/** Deviance at gd.mu: Poisson (alpha = 0) or R's glm.nb deviance at theta = 1/alpha. */
+function devianceAt(gd: GlmData, alpha: number): number {
+  const { n, y, w, mu } = gd;
+  let s = 0;
+  if (alpha === 0) {
+    for (let i = 0; i < n; i++) {
+      const yi = y[i]!;
+      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mu[i]!) : 0) - (yi - mu[i]!));
+    }
+  } else {
+    const theta = 1 / alpha;
+    for (let i = 0; i < n; i++) {
+      const yi = y[i]!;
+      const mi = mu[i]!;
+      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mi) : 0) - (yi + theta) * Math.log1p((yi - mi) / (mi + theta)));
+    }
+  }
+  return 2 * s;
+}
+
+function pearsonAt(gd: GlmData, alpha: number): number {
+  const { n, y, w, mu } = gd;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = y[i]! - mu[i]!;
+    s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
+  }
+  return s;
+}
+
+/**
+ * Null log-likelihood (intercept-only model of the same family, NB2 with its own alpha) and the
+ * null deviance as R's glm.nb defines it (intercept-only with theta fixed at the full model's;
+ * without an intercept, mu = exp(offset)).
+ */
+function nullModels(
+  gd: GlmData,
+  design: Design,
+  family: ModelSpec["family"],
+  alpha: number,
+  isNb: boolean,
+  maxIterations: number,
+): { logLikelihood: number; deviance: number } {
+  const ones = new Float64Array(gd.n).fill(1);
+  const g1 = withDesign(gd, ones, 1);
+  const pois0 = fitPoisson(g1, maxIterations);
+  let logLikelihood = pois0.ll;
+  if (family === "negbin2") {
+    poissonLogLik(g1, pois0.beta);
+    const score0 = alphaScoreAtZero(g1);
+    if (score0 > 0) {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < g1.n; i++) {
+        const e = g1.y[i]! - g1.mu[i]!;
+        num += g1.w[i]! * (e * e - g1.y[i]!);
+        den += g1.w[i]! * g1.mu[i]! * g1.mu[i]!;
+      }
+      const nb0 = fitNegbin(g1, maxIterations, pois0.beta, Math.min(Math.max(num / den, 1e-4), 1e4));
+      if (!nb0.collapsed) logLikelihood = Math.max(nb0.ll, pois0.ll);
+    }
+  }
+  let deviance: number;
+  if (!design.hasIntercept) {
+    // R: mu = linkinv(offset) for the null model without intercept.
+    for (let i = 0; i < gd.n; i++) g1.mu[i] = Math.exp(gd.offset[i]!);
+    deviance = devianceAt(g1, isNb ? alpha : 0);
+  } else if (isNb) {
+    fitNegbin(g1, maxIterations, pois0.beta, alpha, true);
+    deviance = devianceAt(g1, alpha);
+  } else {
+    poissonLogLik(g1, pois0.beta);
+    deviance = devianceAt(g1, 0);
+  }
+  return { logLikelihood, deviance };
+}
+
+/** VIF_j = diagonal of the inverse correlation matrix of the estimable predictors. */
+function computeVif(design: Design): Vif[] {
+  const preds = design.estimableTerms.filter((t) => t !== INTERCEPT_TERM);
+  const m = preds.length;
+  if (m === 0) return [];
+  const inv = inverseSpd(design.predictorCorrelation, m);
+  if (inv === null) return [];
+  return preds
+    .map((term, j) => ({ term, vif: inv[j * m + j]! }))
+    .filter((v) => Number.isFinite(v.vif));
+}
+
+/** AME_j = mean_w(beta_j mu_i) with delta-method SEs (gradient mean(1[j=k] mu + beta_j mu x_k)). */
+function averageMarginalEffects(
+  gd: GlmData,
+  design: Design,
+  beta: Float64Array,
+  v: Float64Array,
+  zq: number,
+): MarginalEffect[] {
+  const { n, p, x, w, mu } = gd;
+  let wSum = 0;
+  let muBar = 0;
+  const muZ = new Float64Array(p);
+  for (let i = 0, o = 0; i < n; i++, o += p) {
+    const wm = w[i]! * mu[i]!;
+    wSum += w[i]!;
+    muBar += wm;
+    for (let j = 0; j < p; j++) muZ[j] = muZ[j]! + wm * x[o + j]!;
+  }
+  muBar /= wSum;
+  // mean_w(mu x_k) in original units: x = c + s z.
+  const muX = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    if (design.hasIntercept && j === 0) muX[j] = muBar;
+    else muX[j] = design.center[j]! * muBar + design.scale[j]! * (muZ[j]! / wSum);
+  }
+  const out: MarginalEffect[] = [];
+  for (let j = 0; j < p; j++) {
+    const term = design.estimableTerms[j]!;
+    if (term === INTERCEPT_TERM) continue;
+    const grad = new Float64Array(p);
+    for (let q = 0; q < p; q++) grad[q] = beta[j]! * muX[q]! + (q === j ? muBar : 0);
+    let varAme = 0;
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) varAme += grad[a]! * v[a * p + b]! * grad[b]!;
+    const estimate = beta[j]! * muBar;
+    const se = Math.sqrt(Math.max(varAme, 0));
+    if (!Number.isFinite(estimate) || !(se > 0) || !Number.isFinite(se)) continue;
+    out.push({
+      term,
+      estimate,
+      stdError: se,
+      z: estimate / se,
+      pValue: twoSidedPValue(estimate / se),
+      ciLower: estimate - zq * se,
+      ciUpper: estimate + zq * se,
+    });
+  }
+  return out;
+}
+
+/**
+ * Terms that run off to infinity: some rows with y = 0 have fitted means ~0 and the last Newton
+ * direction still moves coefficients by a sizeable amount (in units of the predictor's sd).
+ */
+function separatedTerms(design: Design, gd: GlmData, t: Float64Array, lastStep: Float64Array | null): string[] {
+  if (lastStep === null) return [];
+  const { n, y, w, mu } = gd;
+  let ySum = 0;
+  let wSum = 0;
+  for (let i = 0; i < n; i++) {
+    ySum += w[i]! * y[i]!;
+    wSum += w[i]!;
+  }
+  const threshold = SEPARATION_MU_FRACTION * (ySum / wSum);
+  let any = false;
+  for (let i = 0; i < n && !any; i++) if (y[i] === 0 && mu[i]! < threshold) any = true;
+  if (!any) return [];
+  const p = design.p;
+  const step = matVec(t, lastStep, p);
+  const size = design.estimableTerms.map((term, j) => {
+    const sd = term === INTERCEPT_TERM ? 1 : (design.predictorSd[term] ?? 1);
+    return Math.abs(step[j]!) * sd;
+  });
+  const max = Math.max(...size);
+  if (!(max > 0.05)) return [];
+  return design.estimableTerms.filter((_, j) => size[j]! > 0.1 * max);
+}

@@ -1,0 +1,144 @@
+/**
+ * Data and loops shared by the Poisson and NB2 fitters. The design is a row-major n x p
+ * Float64Array; per-row work buffers are allocated once per fit and reused by every iteration.
+ */
+import { lgamma } from "../distributions.js";
+import { cholesky, choleskySolve } from "../linalg.js";
+
+export interface GlmData {
+  n: number;
+  p: number;
+  /** Row-major n x p design (scaled columns). */
+  x: Float64Array;
+  y: Float64Array;
+  w: Float64Array;
+  offset: Float64Array;
+  /** Distinct outcome values with their total weight (for the y-only special-function sums). */
+  groupValues: Float64Array;
+  groupWeights: Float64Array;
+  /** sum w * lgamma(y + 1). */
+  lgammaY1: number;
+  /** Work buffers, length n: linear predictor and mean at the current point. */
+  eta: Float64Array;
+  mu: Float64Array;
+  /** Work buffers, length n. */
+  work1: Float64Array;
+  work2: Float64Array;
+}
+
+export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
+  const n = y.length;
+  const byValue = new Map<number, number>();
+  for (let i = 0; i < n; i++) byValue.set(y[i]!, (byValue.get(y[i]!) ?? 0) + w[i]!);
+  const values = [...byValue.keys()].sort((a, b) => a - b);
+  const groupValues = Float64Array.from(values);
+  const groupWeights = Float64Array.from(values.map((v) => byValue.get(v)!));
+  let lgammaY1 = 0;
+  for (let g = 0; g < groupValues.length; g++) lgammaY1 += groupWeights[g]! * lgamma(groupValues[g]! + 1);
+  return {
+    n,
+    p,
+    x,
+    y,
+    w,
+    offset,
+    groupValues,
+    groupWeights,
+    lgammaY1,
+    eta: new Float64Array(n),
+    mu: new Float64Array(n),
+    work1: new Float64Array(n),
+    work2: new Float64Array(n),
+  };
+}
+
+/** Same outcome, weights and offset with a different design (shares the grouped sums). */
+export function withDesign(d: GlmData, x: Float64Array, p: number): GlmData {
+  return { ...d, x, p, eta: new Float64Array(d.n), mu: new Float64Array(d.n), work1: new Float64Array(d.n), work2: new Float64Array(d.n) };
+}
+
+/** eta = offset + X beta, mu = exp(eta). */
+export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
+  const { n, p, x, offset, eta, mu } = d;
+  for (let i = 0, o = 0; i < n; i++, o += p) {
+    let s = offset[i]!;
+    for (let j = 0; j < p; j++) s += x[o + j]! * beta[j]!;
+    eta[i] = s;
+    mu[i] = Math.exp(s);
+  }
+}
+
+/**
+ * One pass over the rows: h (upper triangle of X' diag(wt) X, p x p, stride `stride`) and
+ * g = X' r, optionally g2 = X' r2. Adds into the given arrays (caller zeroes them).
+ */
+export function crossProducts(
+  d: GlmData,
+  wt: Float64Array,
+  r: Float64Array,
+  g: Float64Array,
+  h: Float64Array,
+  stride: number,
+  r2?: Float64Array,
+  g2?: Float64Array,
+): void {
+  const { n, p, x } = d;
+  for (let i = 0, o = 0; i < n; i++, o += p) {
+    const a = wt[i]!;
+    const ri = r[i]!;
+    for (let j = 0; j < p; j++) {
+      const xij = x[o + j]!;
+      g[j] = g[j]! + xij * ri;
+      const t = a * xij;
+      const base = j * stride;
+      for (let l = j; l < p; l++) h[base + l] = h[base + l]! + t * x[o + l]!;
+    }
+  }
+  if (r2 !== undefined && g2 !== undefined) {
+    for (let i = 0, o = 0; i < n; i++, o += p) {
+      const ri = r2[i]!;
+      for (let j = 0; j < p; j++) g2[j] = g2[j]! + x[o + j]! * ri;
+    }
+  }
+}
+
+/**
+ * Newton direction A^-1 g for an information matrix A (upper triangle); when A is not positive
+ * definite (far from the optimum) a growing ridge is added until it is (Levenberg-Marquardt).
+ */
+export function newtonDirection(a: Float64Array, k: number, g: Float64Array): { step: Float64Array; ridged: boolean } {
+  let l = cholesky(a, k);
+  if (l !== null) return { step: choleskySolve(l, k, g), ridged: false };
+  let maxDiag = 0;
+  for (let j = 0; j < k; j++) maxDiag = Math.max(maxDiag, Math.abs(a[j * k + j]!));
+  if (!(maxDiag > 0)) maxDiag = 1;
+  const b = new Float64Array(a);
+  for (let lambda = 1e-8 * maxDiag; lambda < 1e12 * maxDiag; lambda *= 10) {
+    for (let j = 0; j < k; j++) b[j * k + j] = a[j * k + j]! + lambda;
+    l = cholesky(b, k);
+    if (l !== null) return { step: choleskySolve(l, k, g), ridged: true };
+  }
+  // Gradient ascent as a last resort (the line search scales it).
+  const step = new Float64Array(g);
+  for (let j = 0; j < k; j++) step[j] = g[j]! / maxDiag;
+  return { step, ridged: true };
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
+  let s = 0;
+  for (let j = 0; j < k; j++) s += a[j]! * b[j]!;
+  return s;
+}
+
+/** Convergence thresholds: relative log-likelihood change and Newton decrement g'A^-1 g (dimensionless). */
+export const REL_TOL = 1e-10;
+export const DECREMENT_TOL = 1e-9;
+
+export interface NewtonResult {
+  beta: Float64Array;
+  ll: number;
+  converged: boolean;
+  iterations: number;
+  /** The last Newton direction for beta (scaled coordinates), used to name separating terms. */
+  lastStep: Float64Array | null;
+}

@@ -1,0 +1,291 @@
+/**
+ * NB2 regression (variance mu + alpha mu^2) by maximum likelihood of (beta, alpha) jointly.
+ *
+ * Per row, in terms of alpha (theta = 1/alpha):
+ *   l = G0(y, alpha) + y eta - (y + theta) log(1 + alpha mu) - lgamma(y + 1),
+ *   G0(y, alpha) = sum_{j<y} log(1 + j alpha) = lgamma(y + theta) - lgamma(theta) + y log(alpha).
+ * G0 and its alpha-derivatives depend on y only, so they are summed over the distinct outcome
+ * values with their total weights (computed once per distinct y per iteration). Every piece is
+ * written so that it stays accurate as alpha -> 0 (theta -> infinity), where the textbook
+ * digamma/trigamma forms cancel catastrophically.
+ */
+import { digamma, digammaTail, digammaTailDerivative, lgamma, log1pmx, stirlingCorrection, trigamma } from "../distributions.js";
+import { linearPredictor, newtonDirection, dot, DECREMENT_TOL, REL_TOL, type GlmData, type NewtonResult } from "./common.js";
+
+/** Outcomes up to this value use explicit sums for G0 and its derivatives. */
+const SMALL_Y = 64;
+/** Below this alpha the fit is treated as having collapsed to the Poisson boundary. */
+export const ALPHA_FLOOR = 1e-8;
+
+/** M(u) = 2 (log(1+u) - u) + u^2/(1+u), accurate for small u. */
+function mFunction(u: number): number {
+  if (Math.abs(u) < 0.1) {
+    // sum_{k>=3} (-1)^k u^k (k-2)/k
+    let pow = u * u * u;
+    let sum = 0;
+    for (let k = 3; k < 80; k++) {
+      const term = ((k % 2 === 0 ? 1 : -1) * pow * (k - 2)) / k;
+      const next = sum + term;
+      if (next === sum) break;
+      sum = next;
+      pow *= u;
+    }
+    return sum;
+  }
+  return 2 * (Math.log1p(u) - u) + (u * u) / (1 + u);
+}
+
+/** G0, dG0/dalpha, d2G0/dalpha2 for one outcome value (see the module comment). */
+export function gTerms(y: number, alpha: number): [number, number, number] {
+  if (y <= SMALL_Y) {
+    let g0 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let j = 1; j < y; j++) {
+      const t = j / (1 + j * alpha);
+      g0 += Math.log1p(j * alpha);
+      g1 += t;
+      g2 -= t * t;
+    }
+    return [g0, g1, g2];
+  }
+  const theta = 1 / alpha;
+  if (theta <= 30) {
+    const dpsi = digamma(y + theta) - digamma(theta);
+    const dpsi1 = trigamma(y + theta) - trigamma(theta);
+    const t2 = theta * theta;
+    return [
+      lgamma(y + theta) - lgamma(theta) + y * Math.log(alpha),
+      y / alpha - t2 * dpsi,
+      -y * t2 + 2 * t2 * theta * dpsi + t2 * t2 * dpsi1,
+    ];
+  }
+  // Large theta: Stirling-type expansions of lgamma/digamma around theta and theta + y.
+  const u = y * alpha;
+  const l = log1pmx(u);
+  const lp = Math.log1p(u);
+  const ds = stirlingCorrection(theta + y) - stirlingCorrection(theta);
+  const dt = digammaTail(theta + y) - digammaTail(theta);
+  const dtp = digammaTailDerivative(theta + y) - digammaTailDerivative(theta);
+  const t2 = theta * theta;
+  const g0 = theta * l + (y - 0.5) * lp + ds;
+  const g1 = -t2 * l - y / (2 * (1 + u)) + t2 * dt;
+  const g2 = t2 * theta * mFunction(u) + (y * y) / (2 * (1 + u) * (1 + u)) - t2 * (2 * theta * dt + t2 * dtp);
+  return [g0, g1, g2];
+}
+
+/** sum over distinct y of weight * (G0, G1, G2). */
+export function groupedTerms(d: GlmData, alpha: number, order: 0 | 2): [number, number, number] {
+  const { groupValues, groupWeights } = d;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  // Explicit prefix sums for the small outcomes, shared across groups.
+  let small = 0;
+  for (let g = 0; g < groupValues.length; g++) if (groupValues[g]! <= SMALL_Y) small = groupValues[g]!;
+  let j = 1;
+  let c0 = 0;
+  let c1 = 0;
+  let c2 = 0;
+  for (let g = 0; g < groupValues.length; g++) {
+    const y = groupValues[g]!;
+    const wy = groupWeights[g]!;
+    if (y <= small) {
+      for (; j < y; j++) {
+        c0 += Math.log1p(j * alpha);
+        if (order === 2) {
+          const t = j / (1 + j * alpha);
+          c1 += t;
+          c2 -= t * t;
+        }
+      }
+      s0 += wy * c0;
+      s1 += wy * c1;
+      s2 += wy * c2;
+    } else {
+      const [g0, g1, g2] = gTerms(y, alpha);
+      s0 += wy * g0;
+      s1 += wy * g1;
+      s2 += wy * g2;
+    }
+  }
+  return [s0, s1, s2];
+}
+
+/** Full log-likelihood at (beta, alpha); fills d.eta and d.mu. */
+export function negbinLogLik(d: GlmData, beta: ArrayLike<number>, alpha: number): number {
+  linearPredictor(d, beta);
+  return negbinLogLikAtMu(d, alpha);
+}
+
+/** Log-likelihood at the current d.eta/d.mu. */
+export function negbinLogLikAtMu(d: GlmData, alpha: number): number {
+  const { n, y, w, eta, mu } = d;
+  const theta = 1 / alpha;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = y[i]!;
+    s += w[i]! * (yi * eta[i]! - (yi + theta) * Math.log1p(alpha * mu[i]!));
+  }
+  return s + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
+}
+
+/**
+ * Score and information (negative Hessian) of the full log-likelihood in (beta, alpha) at d.mu.
+ * g has length p + 1, a is (p + 1) x (p + 1) row-major with only the upper triangle filled;
+ * alpha is the last parameter. With `betaOnly` the alpha row/column is not computed.
+ */
+export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a: Float64Array, betaOnly = false): void {
+  const { n, p, x, y, w, mu } = d;
+  const k = p + 1;
+  const theta = 1 / alpha;
+  const t2 = theta * theta;
+  const t3 = t2 * theta;
+  g.fill(0);
+  a.fill(0);
+  let gAlpha = 0;
+  let aAlpha = 0;
+  for (let i = 0, o = 0; i < n; i++, o += p) {
+    const wi = w[i]!;
+    const yi = y[i]!;
+    const mui = mu[i]!;
+    const v = alpha * mui;
+    const dd = 1 + v;
+    const inv = 1 / dd;
+    const r = wi * (yi - mui) * inv; // d l / d eta
+    const h = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
+    const ra = betaOnly ? 0 : -wi * mui * (yi - mui) * inv * inv; // d2 l / d eta d alpha
+    for (let j = 0; j < p; j++) {
+      const xij = x[o + j]!;
+      g[j] = g[j]! + xij * r;
+      a[j * k + p] = a[j * k + p]! - xij * ra;
+      const t = h * xij;
+      const base = j * k;
+      for (let l = j; l < p; l++) a[base + l] = a[base + l]! + t * x[o + l]!;
+    }
+    if (betaOnly) continue;
+    // K(v) = log(1+v) - v/(1+v), N(v) = -2K + (v/(1+v))^2, by series for small v.
+    let kv: number;
+    let nv: number;
+    if (v < 0.05) {
+      let pow = v * v;
+      kv = 0;
+      nv = 0;
+      for (let m = 2; m < 60; m++) {
+        const sgn = m % 2 === 0 ? pow : -pow;
+        const tk = (sgn * (m - 1)) / m;
+        const tn = tk * (m - 2);
+        kv += tk;
+        nv += tn;
+        if (Math.abs(tk) < 1e-17 * Math.abs(kv)) break;
+        pow *= v;
+      }
+    } else {
+      kv = Math.log1p(v) - v * inv;
+      nv = -2 * kv + v * v * inv * inv;
+    }
+    gAlpha += wi * (t2 * kv - yi * mui * inv);
+    aAlpha -= wi * (t3 * nv + yi * mui * mui * inv * inv);
+  }
+  if (betaOnly) return;
+  const [, s1, s2] = groupedTerms(d, alpha, 2);
+  g[p] = gAlpha + s1;
+  a[p * k + p] = aAlpha - s2;
+}
+
+/** Score of alpha at alpha -> 0+ (the Poisson fit's mu): sum w ((y - mu)^2 - y) / 2. */
+export function alphaScoreAtZero(d: GlmData): number {
+  const { n, y, w, mu } = d;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = y[i]! - mu[i]!;
+    s += w[i]! * (e * e - y[i]!);
+  }
+  return s / 2;
+}
+
+export interface NegbinResult extends NewtonResult {
+  alpha: number;
+  /** alpha fell below ALPHA_FLOOR: the likelihood is maximised at the Poisson boundary. */
+  collapsed: boolean;
+}
+
+/**
+ * Newton on (beta, log alpha) with step-halving, from the given start; or on beta alone when
+ * `fixedAlpha` (used for R's null deviance, which keeps theta at the full model's value).
+ */
+export function fitNegbin(
+  d: GlmData,
+  maxIterations: number,
+  startBeta: Float64Array,
+  startAlpha: number,
+  fixedAlpha = false,
+): NegbinResult {
+  const p = d.p;
+  const k = p + 1;
+  let beta = new Float64Array(startBeta);
+  let alpha = startAlpha;
+  let ll = negbinLogLik(d, beta, alpha);
+  const g = new Float64Array(k);
+  const a = new Float64Array(k * k);
+  let converged = false;
+  let iterations = 0;
+  let lastStep: Float64Array | null = null;
+  const m = fixedAlpha ? p : k;
+  const gt = new Float64Array(m);
+  const at = new Float64Array(m * m);
+  while (iterations < maxIterations) {
+    negbinDerivatives(d, alpha, g, a, fixedAlpha);
+    // Change of variables to tau = log(alpha): g_tau = alpha g_alpha; A_tautau = alpha^2 A_aa - alpha g_alpha.
+    for (let i = 0; i < p; i++) {
+      gt[i] = g[i]!;
+      for (let j = i; j < p; j++) at[i * m + j] = a[i * k + j]!;
+    }
+    if (!fixedAlpha) {
+      gt[p] = alpha * g[p]!;
+      for (let i = 0; i < p; i++) at[i * m + p] = alpha * a[i * k + p]!;
+      at[p * m + p] = alpha * alpha * a[p * k + p]! - alpha * g[p]!;
+    }
+    const { step } = newtonDirection(at, m, gt);
+    lastStep = step.subarray(0, p);
+    const dec = dot(gt, step, m);
+    if (!(dec > 1e-24)) {
+      converged = true;
+      break;
+    }
+    iterations++;
+    // Keep a single step from moving alpha by more than a factor e^3.
+    let s = 1;
+    if (!fixedAlpha && Math.abs(step[p]!) > 3) s = 3 / Math.abs(step[p]!);
+    const trial = new Float64Array(p);
+    let trialAlpha = alpha;
+    let accepted = false;
+    let llTrial = -Infinity;
+    for (let h = 0; h < 60; h++, s *= 0.5) {
+      for (let j = 0; j < p; j++) trial[j] = beta[j]! + s * step[j]!;
+      trialAlpha = fixedAlpha ? alpha : alpha * Math.exp(s * step[p]!);
+      llTrial = negbinLogLik(d, trial, trialAlpha);
+      if (Number.isFinite(llTrial) && llTrial >= ll - 1e-13 * Math.abs(ll)) {
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) {
+      negbinLogLik(d, beta, alpha); // restore eta/mu
+      converged = dec < 1e-6;
+      break;
+    }
+    const rel = Math.abs(llTrial - ll) / (Math.abs(ll) + 0.1);
+    beta = trial;
+    alpha = trialAlpha;
+    ll = llTrial;
+    if (alpha < ALPHA_FLOOR) {
+      return { beta, ll, converged: false, iterations, lastStep, alpha, collapsed: true };
+    }
+    if (rel < REL_TOL && dec < DECREMENT_TOL) {
+      converged = true;
+      break;
+    }
+  }
+  return { beta, ll, converged, iterations, lastStep, alpha, collapsed: false };
+}

@@ -1,0 +1,102 @@
+/**
+ * Poisson regression with log link by Newton's method (identical to IRLS for the canonical link),
+ * with step-halving on the log-likelihood.
+ */
+import { cholesky, choleskySolve } from "../linalg.js";
+import {
+  crossProducts,
+  DECREMENT_TOL,
+  dot,
+  linearPredictor,
+  newtonDirection,
+  REL_TOL,
+  type GlmData,
+  type NewtonResult,
+} from "./common.js";
+
+/** Full log-likelihood at beta (fills d.eta, d.mu): sum w (y eta - mu - lgamma(y + 1)). */
+export function poissonLogLik(d: GlmData, beta: ArrayLike<number>): number {
+  linearPredictor(d, beta);
+  const { n, y, w, eta, mu } = d;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += w[i]! * (y[i]! * eta[i]! - mu[i]!);
+  return s - d.lgammaY1;
+}
+
+/** Score X' w (y - mu) and information X' diag(w mu) X (upper triangle) at d.mu. */
+export function poissonDerivatives(d: GlmData, g: Float64Array, a: Float64Array): void {
+  const { n, y, w, mu, work1, work2 } = d;
+  for (let i = 0; i < n; i++) {
+    work1[i] = w[i]! * mu[i]!;
+    work2[i] = w[i]! * (y[i]! - mu[i]!);
+  }
+  g.fill(0);
+  a.fill(0);
+  crossProducts(d, work1, work2, g, a, d.p);
+}
+
+/** IRLS start from mu = y + 0.1 (as R's poisson()$initialize): one weighted least-squares solve. */
+function irlsStart(d: GlmData): Float64Array | null {
+  const { n, p, y, w, offset, work1, work2 } = d;
+  for (let i = 0; i < n; i++) {
+    const mu0 = y[i]! + 0.1;
+    const z = Math.log(mu0) - offset[i]! + (y[i]! - mu0) / mu0;
+    work1[i] = w[i]! * mu0;
+    work2[i] = w[i]! * mu0 * z;
+  }
+  const g = new Float64Array(p);
+  const a = new Float64Array(p * p);
+  crossProducts(d, work1, work2, g, a, p);
+  const l = cholesky(a, p);
+  return l === null ? null : choleskySolve(l, p, g);
+}
+
+export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Array): NewtonResult {
+  const p = d.p;
+  let beta = start !== undefined ? new Float64Array(start) : irlsStart(d);
+  let iterations = start !== undefined ? 0 : 1;
+  let ll = beta === null ? -Infinity : poissonLogLik(d, beta);
+  if (beta === null || !Number.isFinite(ll)) {
+    beta = new Float64Array(p);
+    ll = poissonLogLik(d, beta);
+  }
+  const g = new Float64Array(p);
+  const a = new Float64Array(p * p);
+  let converged = false;
+  let lastStep: Float64Array | null = null;
+  while (iterations < maxIterations) {
+    poissonDerivatives(d, g, a);
+    const { step } = newtonDirection(a, p, g);
+    lastStep = step;
+    const dec = dot(g, step, p);
+    if (!(dec > 1e-24)) {
+      converged = true;
+      break;
+    }
+    iterations++;
+    const trial = new Float64Array(p);
+    let accepted = false;
+    let llTrial = -Infinity;
+    for (let s = 1, h = 0; h < 60; h++, s *= 0.5) {
+      for (let j = 0; j < p; j++) trial[j] = beta[j]! + s * step[j]!;
+      llTrial = poissonLogLik(d, trial);
+      if (Number.isFinite(llTrial) && llTrial >= ll - 1e-13 * Math.abs(ll)) {
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) {
+      poissonLogLik(d, beta); // restore eta/mu
+      converged = dec < 1e-6;
+      break;
+    }
+    const rel = Math.abs(llTrial - ll) / (Math.abs(ll) + 0.1);
+    beta = trial;
+    ll = llTrial;
+    if (rel < REL_TOL && dec < DECREMENT_TOL) {
+      converged = true;
+      break;
+    }
+  }
+  return { beta, ll, converged, iterations, lastStep };
+}
