@@ -1,0 +1,107 @@
+/** Streaming CSV reading shared by the importers: content hashing, header checks, line numbers. */
+import { createHash, type Hash } from "node:crypto";
+import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import { ImportError } from "../errors.js";
+
+/** CSV content: the text itself, its bytes, or a readable stream (file, HTTP upload). */
+export type CsvSource = string | Uint8Array | Readable | AsyncIterable<string | Uint8Array>;
+
+export interface CsvRecord { fields: string[]; line: number }
+
+/** Streams records (header excluded) while hashing the raw bytes; `digest()` is valid after the iteration ends. */
+export class CsvReader {
+  readonly file: string;
+  header: string[] = [];
+  headerLine = 1;
+  private readonly hash: Hash = createHash("sha256");
+  private readonly source: CsvSource;
+
+  constructor(source: CsvSource, file: string) {
+    this.source = source;
+    this.file = file;
+  }
+
+  private async *bytes(): AsyncGenerator<Buffer> {
+    const src = this.source;
+    const iterable: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> =
+      typeof src === "string" || src instanceof Uint8Array ? [src] : src;
+    for await (const chunk of iterable) {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      this.hash.update(buf);
+      yield buf;
+    }
+  }
+
+  /** Only hash the content (to compare with a stored checksum) without parsing it. */
+  async hashOnly(): Promise<string> {
+    for await (const _ of this.bytes()) void _;
+    return this.digest();
+  }
+
+  digest(): string {
+    return this.hash.digest("hex");
+  }
+
+  async *records(): AsyncGenerator<CsvRecord> {
+    const parser = Readable.from(this.bytes()).pipe(
+      parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+    );
+    let first = true;
+    try {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (first) {
+          this.header = item.record.map((h) => h.trim());
+          this.headerLine = item.info.lines;
+          first = false;
+          continue;
+        }
+        yield { fields: item.record, line: item.info.lines };
+      }
+    } catch (err) {
+      if (err instanceof ImportError) throw err;
+      const e = err as { code?: string; message?: string; lines?: number };
+      if (typeof e.code === "string" && e.code.startsWith("CSV_")) {
+        throw new ImportError(this.file, e.lines ?? 0, null, `malformed CSV: ${e.message ?? e.code}`);
+      }
+      throw err;
+    }
+    if (first) throw new ImportError(this.file, 1, null, "the file is empty (a header line is required)");
+  }
+
+  /** Index of each required column in the header (fails naming the missing column). */
+  require(columns: readonly string[]): Record<string, number> {
+    const idx: Record<string, number> = {};
+    for (const c of columns) {
+      const i = this.header.indexOf(c);
+      if (i < 0) throw new ImportError(this.file, this.headerLine, c, `missing column "${c}" (header: ${this.header.join(",")})`);
+      idx[c] = i;
+    }
+    const dup = this.header.find((h, i) => this.header.indexOf(h) !== i);
+    if (dup !== undefined) throw new ImportError(this.file, this.headerLine, dup, `column "${dup}" appears twice in the header`);
+    return idx;
+  }
+}
+
+export function field(rec: CsvRecord, i: number): string {
+  return rec.fields[i] ?? "";
+}
+
+const YEAR_MIN = 1900;
+const YEAR_MAX = 2100;
+
+export function parseYear(file: string, rec: CsvRecord, i: number, column = "year"): number {
+  const s = field(rec, i);
+  const y = Number(s);
+  if (!/^\d{4}$/.test(s) || y < YEAR_MIN || y > YEAR_MAX) {
+    throw new ImportError(file, rec.line, column, `bad year "${s}" (expected a year ${YEAR_MIN}-${YEAR_MAX})`);
+  }
+  return y;
+}
+
+export function parseNumber(file: string, rec: CsvRecord, i: number, column: string): number {
+  const s = field(rec, i);
+  const v = s === "" ? NaN : Number(s);
+  if (!Number.isFinite(v)) throw new ImportError(file, rec.line, column, `"${s}" is not a number`);
+  return v;
+}

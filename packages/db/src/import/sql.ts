@@ -1,0 +1,26 @@
+import type { Db, Provider } from "../create-db.js";
+
+type Tx = Pick<Db, "$executeRawUnsafe">;
+
+/** Multi-row INSERT with bound parameters (`?` for SQLite, `$n` for PostgreSQL). */
+export async function insertRows(
+  tx: Tx, provider: Provider, table: string, columns: readonly string[], rows: readonly unknown[][],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const params: unknown[] = [];
+  const tuples: string[] = [];
+  let n = 0;
+  for (const row of rows) {
+    const ph = row.map(() => (provider === "postgres" ? `$${++n}` : "?"));
+    tuples.push(`(${ph.join(",")})`);
+    params.push(...row);
+  }
+  const sql = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(",")}) VALUES ${tuples.join(",")}`;
+  return tx.$executeRawUnsafe(sql, ...params);
+}
+
+/** Rows per INSERT statement: large enough to amortise round trips, well under parameter limits. */
+export const BATCH_ROWS = 500;
+
+/** Interactive transaction limits for long imports (the default 5 s would abort a large file). */
+export const LONG_TX = { maxWait: 10 * 60_000, timeout: 30 * 60_000 } as const;
