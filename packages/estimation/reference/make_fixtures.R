@@ -122,6 +122,13 @@ nb2_loglik <- function(y, mu, theta, w) {
   sum(w * (lgamma(theta + y) - lgamma(theta) - lgamma(y + 1) + theta * log(theta) + y * log(mu) - (theta + y) * log(theta + mu)))
 }
 
+# (X' diag(W) X)^-1 computed on max-scaled columns (the hard-scales design is otherwise singular to solve()).
+inv_info <- function(X, W) {
+  D <- apply(abs(X), 2, max)
+  Xs <- sweep(X, 2, D, "/")
+  solve(crossprod(Xs, W * Xs)) / outer(D, D)
+}
+
 # Joint Newton iterations for (beta, theta) on the full NB2 log-likelihood (analytic gradient and Hessian).
 nb2_newton_polish <- function(X, y, w, off, beta, theta, iters = 20) {
   # Work on columns scaled to max |x| = 1 so the Hessian is well conditioned (hard-scales fixture).
@@ -223,11 +230,16 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
 
   # ---- Poisson
   pois <- glm(f, family = poisson, data = d, control = CTRL)
+  # glm.fit's final working weights (hence vcov) are those of the penultimate iterate, which can be
+  # ~1e-7 away from the optimum; refitting from the converged coefficients puts them at the optimum.
+  for (rep in 1:3) pois <- glm(f, family = poisson, data = d, control = CTRL, start = coef(pois))
   stopifnot(pois$converged)
   stopifnot(max(abs(drop(X %*% coef(pois)) + off - pois$linear.predictors)) < 1e-10)
   pois_score <- colSums(X * (y - fitted(pois)))
   pois0 <- glm(f0, family = poisson, data = d, control = CTRL)
   Vp <- vcov(pois)
+  # vcov must be the inverse expected information at the reported coefficients.
+  stopifnot(max(abs(sqrt(diag(inv_info(X, w * fitted(pois)))) / sqrt(diag(Vp)) - 1)) < 1e-11)
   llp <- logLik(pois)
   res$poisson <- list(
     call = paste0("glm(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", family = poisson, control = glm.control(epsilon = 1e-12, maxit = 200))"),
@@ -282,6 +294,7 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
     nb0 <- glm_nb_tight(f0, data = d, control = CTRL)
     s <- summary(nb)
     Vn <- vcov(nb) # = summary(nb)$cov.scaled, dispersion 1: expected information, theta known
+    stopifnot(max(abs(sqrt(diag(inv_info(X, w * fitted(nb) / (1 + fitted(nb) / nb$theta)))) / sqrt(diag(Vn)) - 1)) < 1e-11)
     stopifnot(max(abs(Vn - s$cov.scaled)) == 0)
     lln <- logLik(nb)
     stopifnot(abs(as.numeric(lln) - nb2_loglik(y, fitted(nb), nb$theta, w)) < 1e-9)
