@@ -18,6 +18,8 @@ export const RANK_TOL = 1e-7;
 export interface Design {
   /** Rows used in the fit (complete and with positive weight). */
   n: number;
+  /** Number of observations: rows, or the sum of the frequency weights. */
+  nObs: number;
   usedRows: number[];
   /** Rows dropped for missing values (0-based input indices). */
   droppedRows: number[];
@@ -118,7 +120,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
     if (y < 0) badY.push(i);
     else if (!Number.isInteger(y)) fracY.push(i);
     if (spec.exposure !== undefined && !(offAll![i]! > 0)) badExposure.push(i);
-    if (wAll !== null && wAll[i]! < 0) badWeight.push(i);
+    if (wAll !== null && (wAll[i]! < 0 || !Number.isInteger(wAll[i]!))) badWeight.push(i);
   }
   if (badY.length > 0) throw invalid(`outcome "${spec.outcome}" is negative at rows ${formatRows(badY)}`, spec.outcome, badY);
   if (fracY.length > 0) {
@@ -128,18 +130,29 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
     throw invalid(`exposure "${spec.exposure}" must be > 0; rows ${formatRows(badExposure)}`, spec.exposure, badExposure);
   }
   if (badWeight.length > 0) {
-    throw invalid(`weights "${spec.weights}" must be >= 0; rows ${formatRows(badWeight)}`, spec.weights, badWeight);
+    throw invalid(
+      `weights "${spec.weights}" are frequency weights and must be whole numbers >= 0; rows ${formatRows(badWeight)}`,
+      spec.weights,
+      badWeight,
+    );
   }
 
-  // Used rows: complete with positive weight (zero-weight rows contribute nothing; n excludes them, as R's nobs).
+  // Used rows: complete with positive weight (zero-weight rows contribute nothing). Frequency
+  // weights count as replicated rows, so the number of observations is the sum of the weights.
   const usedRows: number[] = [];
-  for (let i = 0; i < total; i++) if (complete[i] === 1 && (wAll === null || wAll[i]! > 0)) usedRows.push(i);
+  let nObs = 0;
+  for (let i = 0; i < total; i++) {
+    if (complete[i] === 1 && (wAll === null || wAll[i]! > 0)) {
+      usedRows.push(i);
+      nObs += wAll === null ? 1 : wAll[i]!;
+    }
+  }
   const n = usedRows.length;
   const terms = intercept ? [INTERCEPT_TERM, ...predictors] : [...predictors];
   if (terms.length === 0) throw invalid("the model has no terms (no intercept and no predictors)", "predictors");
   const nParamsMax = terms.length + (spec.family === "negbin2" ? 1 : 0);
-  if (n < nParamsMax) {
-    throw invalid(`only ${n} usable rows for ${nParamsMax} parameters`, spec.outcome);
+  if (nObs < nParamsMax) {
+    throw invalid(`only ${nObs} usable observations for ${nParamsMax} parameters`, spec.outcome);
   }
 
   const y = new Float64Array(n);
@@ -306,6 +319,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
 
   return {
     n,
+    nObs,
     usedRows,
     droppedRows: dropped,
     y,

@@ -4,8 +4,9 @@
  * The fitters work on internally centred/scaled columns (design.ts); estimates and covariances
  * are mapped back exactly with beta = T beta', V = T V' T'.
  *
- * Frequency weights multiply each row's log-likelihood contribution and score; n is the number of
- * used rows with positive weight (as R's nobs), so BIC and dfResidual count rows, not weights.
+ * Frequency weights w_i (whole numbers) mean "this row occurs w_i times": they multiply each row's
+ * log-likelihood contribution and score, and n, dfResidual, BIC, HC0/HC1 meat, VIFs and sds are
+ * those of the expanded data (n = sum of weights over the used rows).
  */
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
@@ -29,6 +30,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const level = spec.confidenceLevel ?? 0.95;
   const warnings: FitWarning[] = [...design.warnings];
   const { n, p } = design;
+  const nObs = design.nObs;
   const gd = makeGlmData(design.x, p, design.y, design.w, design.offset);
 
   // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
@@ -178,7 +180,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const nParams = p + (isNb ? 1 : 0);
   const deviance = devianceAt(gd, alpha);
   const pearsonChi2 = pearsonAt(gd, alpha);
-  const dfResidual = n - p;
+  const dfResidual = nObs - p;
   const nullFits = nullModels(gd, design, spec.family, alpha, isNb, maxIterations);
   const lrTest =
     spec.family === "negbin2"
@@ -206,7 +208,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
       ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
     },
     terms: design.terms,
-    n,
+    n: nObs,
     dropped: design.droppedRows.length,
     usedRows: design.usedRows,
     nParams,
@@ -216,7 +218,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     logLikelihood: ll,
     nullLogLikelihood: nullFits.logLikelihood,
     aic: -2 * ll + 2 * nParams,
-    bic: -2 * ll + Math.log(n) * nParams,
+    bic: -2 * ll + Math.log(nObs) * nParams,
     deviance,
     nullDeviance: nullFits.deviance,
     pearsonChi2,
@@ -327,16 +329,18 @@ function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Arra
     const adj = nc / (nc - 1);
     for (let q = 0; q < p * p; q++) meat[q] = meat[q]! * adj;
   } else {
+    // A row with frequency weight w stands for w replicated rows, each with score x r.
     for (let i = 0; i < n; i++) {
-      const r = (w[i]! * (y[i]! - mu[i]!)) / (1 + alpha * mu[i]!);
-      work1[i] = r * r;
+      const r = (y[i]! - mu[i]!) / (1 + alpha * mu[i]!);
+      work1[i] = w[i]! * r * r;
       work2[i] = 0;
     }
     crossProducts(gd, work1, work2, new Float64Array(p), meat, p);
   }
   symmetrize(meat, p);
   const v = congruence(bread, meat, p);
-  if (seType === "hc1" && n > p) for (let q = 0; q < p * p; q++) v[q] = (v[q]! * n) / (n - p);
+  const nObs = design.nObs;
+  if (seType === "hc1" && nObs > p) for (let q = 0; q < p * p; q++) v[q] = (v[q]! * nObs) / (nObs - p);
   return v;
 }
 
