@@ -354,6 +354,7 @@ write_fixture <- function(name, dataset, csv, spec, fitres, notes) {
     generatedBy = paste0("reference/make_fixtures.R with ", R.version.string, ", MASS ", packageVersion("MASS"),
                          ", sandwich ", packageVersion("sandwich"))
   )
+  obj$rPriorWeights <- fitres$rPriorWeights # only for the weights fixture (NULL leaves it out)
   writeLines(to_json(obj), file.path(fixture_dir, paste0(name, ".json")))
   cat("wrote", name, "\n")
 }
@@ -427,6 +428,16 @@ wnb <- glm_nb_tight(Days ~ EthN + SexM + AgeF1 + AgeF2 + AgeF3 + LrnSL, data = q
 stopifnot(max(abs(coef(wnb) - quine_w_fit$r$nb2$coefficients) / abs(coef(wnb))) < 1e-8,
           abs(wnb$theta / quine_w_fit$r$nb2$theta - 1) < 1e-8,
           abs(as.numeric(logLik(wnb)) - quine_w_fit$r$nb2$logLik) < 1e-7)
+# For comparison only (not the reference): R's own conventions for prior weights, which count rows
+# (nobs = 146) and use the meat sum_i w_i^2 s_i s_i' in sandwich::vcovHC.
+wpois <- glm(Days ~ EthN + SexM + AgeF1 + AgeF2 + AgeF3 + LrnSL, family = poisson, data = qd, weights = Freq, control = CTRL)
+wpois <- glm(Days ~ EthN + SexM + AgeF1 + AgeF2 + AgeF3 + LrnSL, family = poisson, data = qd, weights = Freq, control = CTRL, start = coef(wpois))
+prior_w <- function(m) list(nobs = nobs(m), dfResidual = m$df.residual, bic = BIC(m),
+                            hc0StdErrors = sqrt(diag(sandwich::vcovHC(m, type = "HC0"))),
+                            hc1StdErrors = sqrt(diag(sandwich::vcovHC(m, type = "HC1"))))
+quine_w_fit$rPriorWeights <- list(
+  note = "R's prior-weight conventions on the compact data (glm/glm.nb with weights = Freq); NOT the frequency-weight reference",
+  poisson = prior_w(wpois), nb2 = prior_w(wnb))
 quine_w_spec <- spec_list("Days", quine_pred, clusters = c("Block", "EthSex"))
 quine_w_spec$weights <- "Freq"
 write_fixture("quine_weights", "MASS::quine with frequency weights", "reference/data/quine.csv", quine_w_spec, quine_w_fit,
