@@ -1,7 +1,9 @@
 import { fitCountModel } from "@govdiffusion/estimation";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGuangxiReference } from "./guangxi-data.js";
-import { createSyntheticRng, generateSyntheticPanel, SYNTHETIC_INDICATORS, SYNTHETIC_SEED, type SyntheticPanel } from "./synthetic.js";
+import { GUANGXI_DATA_DIR, loadGuangxiReference } from "./guangxi-data.js";
+import { createSyntheticRng, generateSyntheticPanel, SYNTHETIC_PARAMETERS, SYNTHETIC_SEED, type SyntheticPanel } from "./synthetic.js";
 
 const ref = loadGuangxiReference();
 const panel = generateSyntheticPanel({ counties: ref.counties, adjacency: ref.adjacency, census: ref.census });
@@ -39,6 +41,14 @@ describe("generateSyntheticPanel (default seed)", () => {
   it("uses the documented default seed", () => {
     expect(SYNTHETIC_SEED).toBe(20121);
     expect(panel.parameters.seed).toBe(20121);
+  });
+
+  it("documents every parameter and the seed in SYNTHETIC.md", () => {
+    const doc = readFileSync(join(GUANGXI_DATA_DIR, "SYNTHETIC.md"), "utf8");
+    const block = /```json synthetic-parameters\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    expect(JSON.parse(block!)).toEqual(JSON.parse(JSON.stringify({ seed: SYNTHETIC_SEED, ...SYNTHETIC_PARAMETERS })));
+    expect(doc).toMatch(/SYNTHETIC DATA/);
   });
 
   it("has every indicator for every county and year 2012-2020", () => {

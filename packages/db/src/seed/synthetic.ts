@@ -44,8 +44,8 @@ export const SYNTHETIC_PARAMETERS = {
   yearLogSd: { revenue: 0.06, mobile: 0.03, broadband: 0.04 },
   /** Transfers per resident (CNY) added to revenue to give expenditure: level by year, less for richer units. */
   transferPerCapitaCny: { from: 3600, to: 6400, revenueElasticity: -0.25, logSd: 0.12 },
-  /** Pension burden (retirees per 100 contributors) = a + b * share65 + noise; share65 from the censuses. */
-  socialSecurity: { intercept: 14, perShare65: 260, noiseSd: 4, trendPerYear: 0.6 },
+  /** Pension burden (retirees per 100 contributors) = a + b * share65 + trend + county noise (noiseSd) + yearly noise; share65 from the censuses. */
+  socialSecurity: { intercept: 14, perShare65: 260, noiseSd: 4, yearNoiseSd: 1, trendPerYear: 0.6 },
   /** Prefecture pressure index (0-100): level 2012, yearly rise, SD of prefecture effect and of yearly noise. */
   prefecturePressure: { level2012: 32, perYear: 6, prefectureSd: 9, yearSd: 3 },
   /**
@@ -206,16 +206,20 @@ export const SYNTHETIC_INDICATORS: IndicatorDef[] = [
   },
 ];
 
-const AGENCIES: readonly (readonly [string, number])[] = [
-  ["公安局", 6], ["人民政府办公室", 4], ["共青团委员会", 3], ["融媒体中心", 3], ["卫生健康局", 3], ["教育局", 3],
-  ["人力资源和社会保障局", 2], ["市场监督管理局", 2], ["税务局", 2], ["交通运输局", 2], ["文化广电体育和旅游局", 2],
-  ["农业农村局", 2], ["应急管理局", 2], ["民政局", 2], ["生态环境局", 1], ["自然资源局", 1], ["住房和城乡建设局", 1],
-  ["司法局", 1], ["人民法院", 2], ["人民检察院", 2], ["医疗保障局", 1], ["退役军人事务局", 1], ["妇女联合会", 1],
-  ["气象局", 1], ["消防救援大队", 1], ["供销合作社", 1], ["扶贫开发办公室", 1], ["乡镇人民政府", 4], ["街道办事处", 2],
-  ["疾病预防控制中心", 1],
+/** [agency, weight, first year it exists] — the 2018 State Council reform created several bureaus. */
+const AGENCIES: readonly (readonly [string, number, number])[] = [
+  ["公安局", 6, 2012], ["人民政府办公室", 4, 2012], ["共青团委员会", 3, 2012], ["融媒体中心", 3, 2018], ["卫生健康局", 3, 2019],
+  ["卫生和计划生育局", 3, 2012], ["教育局", 3, 2012], ["人力资源和社会保障局", 2, 2012], ["市场监督管理局", 2, 2015],
+  ["工商行政管理局", 2, 2012], ["税务局", 2, 2012], ["交通运输局", 2, 2012], ["文化广电体育和旅游局", 2, 2019],
+  ["文化体育和广电局", 2, 2012], ["农业农村局", 2, 2019], ["农业局", 2, 2012], ["应急管理局", 2, 2019],
+  ["安全生产监督管理局", 1, 2012], ["民政局", 2, 2012], ["生态环境局", 1, 2019], ["环境保护局", 1, 2012],
+  ["自然资源局", 1, 2019], ["国土资源局", 1, 2012], ["住房和城乡建设局", 1, 2012], ["司法局", 1, 2012],
+  ["人民法院", 2, 2012], ["人民检察院", 2, 2012], ["医疗保障局", 1, 2019], ["退役军人事务局", 1, 2019],
+  ["妇女联合会", 1, 2012], ["气象局", 1, 2012], ["消防救援大队", 1, 2019], ["公安消防大队", 1, 2012],
+  ["供销合作社", 1, 2012], ["扶贫开发办公室", 1, 2012], ["乡镇人民政府", 4, 2012], ["街道办事处", 2, 2012],
+  ["疾病预防控制中心", 1, 2012],
 ];
 const NAME_SUFFIXES = ["", "发布", "微服务", "在线", "资讯", "之声", "服务号", "政务"];
-const AGENCY_TOTAL = AGENCIES.reduce((s, [, w]) => s + w, 0);
 
 function lerp(from: number, to: number, year: number): number {
   return from + ((to - from) * (year - 2012)) / 8;
@@ -331,6 +335,8 @@ export function generateSyntheticPanel(input: SyntheticInput): SyntheticPanel {
   const siblings = counties.map((c, i) => counties.map((d, j) => (j !== i && d.prefectureCode === c.prefectureCode ? j : -1)).filter((j) => j >= 0));
 
   for (const [t, year] of SYNTHETIC_YEARS.entries()) {
+    const agencies = AGENCIES.filter(([, , since]) => since <= year);
+    const agencyTotal = agencies.reduce((s, [, w]) => s + w, 0);
     const pop = counties.map((c) => population.get(c.code)?.get(year) ?? 0);
     const revenue: number[] = [], expenditure: number[] = [], mobile: number[] = [], broadband: number[] = [], social: number[] = [];
     counties.forEach((c, i) => {
@@ -347,7 +353,7 @@ export function generateSyntheticPanel(input: SyntheticInput): SyntheticPanel {
       broadband.push(Math.round(p * bbPc));
       const s = old.get(c.code)!;
       const share = s.y2010 + ((s.y2020 - s.y2010) * (year - 2010)) / 10;
-      social.push(round(P.socialSecurity.intercept + P.socialSecurity.perShare65 * share + P.socialSecurity.trendPerYear * (year - 2012) + tr.socialSecurity + rng.normal(), 1));
+      social.push(round(P.socialSecurity.intercept + P.socialSecurity.perShare65 * share + P.socialSecurity.trendPerYear * (year - 2012) + tr.socialSecurity + P.socialSecurity.yearNoiseSd * rng.normal(), 1));
     });
     const pressureByPref = new Map(prefectures.map((p) => [p, Math.min(100, Math.max(0, P.prefecturePressure.level2012 + P.prefecturePressure.perYear * t + (prefEffect.get(p) ?? 0) + P.prefecturePressure.yearSd * rng.normal()))]));
 
@@ -370,9 +376,9 @@ export function generateSyntheticPanel(input: SyntheticInput): SyntheticPanel {
       const firstDay = year === 2012 ? 235 : 0; // 2012-08-23 is day 235 (0-based) of 2012
       const daysInYear = year % 4 === 0 ? 366 : 365;
       for (let a = 0; a < k; a++) {
-        let pick = rng.uniform() * AGENCY_TOTAL;
-        let agency = AGENCIES[AGENCIES.length - 1]![0];
-        for (const [name, w] of AGENCIES) {
+        let pick = rng.uniform() * agencyTotal;
+        let agency = agencies[agencies.length - 1]![0];
+        for (const [name, w] of agencies) {
           if (pick < w) {
             agency = name;
             break;
