@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { handFit } from "./__fixtures__/hand-fit.js";
 import { numericColumn } from "./columns.js";
 import { EstimationError } from "./errors.js";
+import { fitCountModel } from "./fit.js";
 import { predict } from "./predict.js";
+import { createRng } from "./rng.js";
 import { applyInterventions, simulateScenario } from "./scenario.js";
 import type { Table } from "./types.js";
 
@@ -208,5 +210,49 @@ describe("simulateScenario, parametric simulation", () => {
     expect(run({ method: "delta", level: 0 })).toThrow(/level/);
     const short: Table = { x1: [1], x2: [0], pop: [1] };
     expect(run({ method: "delta" }, short)).toThrow(/baseline has 12 rows but scenario has 1/);
+  });
+});
+
+describe("simulateScenario on a real NB2 fit (end to end)", () => {
+  // Seeded NB2 data: log mu = 0.5 + 0.4 x1 - 0.3 x2, alpha = 0.5, x1 normal, x2 binary.
+  const rng = createRng(2024);
+  const m = 400;
+  const data: Table = { x1: [], x2: [], y: [] };
+  const x1 = data.x1 as number[];
+  const x2 = data.x2 as number[];
+  const y = data.y as number[];
+  for (let i = 0; i < m; i++) {
+    x1.push(rng.normal());
+    x2.push(rng.uniform() < 0.4 ? 1 : 0);
+    y.push(rng.negBin2(Math.exp(0.5 + 0.4 * x1[i]! - 0.3 * x2[i]!), 0.5));
+  }
+  const nb = fitCountModel(data, { family: "negbin2", outcome: "y", predictors: ["x1", "x2"] });
+  const rows50 = Array.from({ length: 50 }, (_, i) => i);
+  const counterfactual = applyInterventions(data, [{ column: "x1", operation: "scale", value: 1.1, rows: rows50 }]);
+
+  it("gives a total difference equal to the per-row sum and to the hand formula", () => {
+    expect(nb.converged).toBe(true);
+    const b = Object.fromEntries(nb.coefficients.map((c) => [c.term, c.estimate!]));
+    // Only rows 0..49 change: mu_i (exp(b1 * 0.1 * x1_i) - 1).
+    let byHand = 0;
+    for (const i of rows50) {
+      const mu = Math.exp(b["(Intercept)"]! + b.x1! * x1[i]! + b.x2! * x2[i]!);
+      byHand += mu * Math.expm1(b.x1! * 0.1 * x1[i]!);
+    }
+    for (const method of ["delta", "simulation"] as const) {
+      const out = simulateScenario(nb, data, counterfactual, { method, draws: 400, seed: 5 });
+      const perRow = out.rows.reduce((s, r) => s + r.difference.estimate, 0);
+      expect(rel(out.difference.estimate, perRow)).toBeLessThan(1e-10);
+      expect(rel(out.difference.estimate, byHand)).toBeLessThan(1e-10);
+      expect(out.rows.slice(50).every((r) => r.difference.estimate === 0)).toBe(true);
+      expect(out.difference.stdError).toBeGreaterThan(0);
+      expect(out.difference.lower).toBeLessThan(out.difference.estimate);
+      expect(out.difference.upper).toBeGreaterThan(out.difference.estimate);
+    }
+    // Baseline totals reproduce predict() on the fitted model.
+    const p = predict(nb, data);
+    const delta = simulateScenario(nb, data, counterfactual, { method: "delta" });
+    expect(rel(delta.baselineTotal.estimate, p.reduce((s, q) => s + q.mu, 0))).toBeLessThan(1e-12);
+    expect(delta.rows[0]!.probAtLeastOneBaseline).toBeCloseTo(1 - (1 + nb.alpha! * p[0]!.mu) ** (-1 / nb.alpha!), 14);
   });
 });
