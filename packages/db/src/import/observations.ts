@@ -9,7 +9,7 @@ import { providerOf } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
 import type { ImportSummary } from "../types.js";
 import { CsvReader, field, parseNumber, parseYear, type CsvRecord, type CsvSource } from "./csv.js";
-import { BATCH_ROWS, LONG_TX, insertRows } from "./sql.js";
+import { BATCH_ROWS, LONG_TX, insertRows, lockForImport } from "./sql.js";
 
 export interface ObservationImportOptions {
   /** Label used in error messages, e.g. the file path. */
@@ -51,6 +51,7 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
   let result: ImportSummary | undefined;
   try {
     await db.$transaction(async (tx) => {
+      await lockForImport(tx, provider, opts.dataset);
       const existing = await tx.dataset.findUnique({ where: { name: opts.dataset } });
       if (existing && !opts.replace) {
         const checksum = await reader.hashOnly();

@@ -8,7 +8,8 @@ import type { Db } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
 import type { CountyKind, ImportSummary } from "../types.js";
 import { CsvReader, field, parseNumber, type CsvSource } from "./csv.js";
-import { BATCH_ROWS, LONG_TX } from "./sql.js";
+import { BATCH_ROWS, LONG_TX, lockForImport } from "./sql.js";
+import { providerOf } from "../create-db.js";
 
 export const COUNTY_KINDS: readonly CountyKind[] = ["district", "county_level_city", "county", "autonomous_county"];
 const CODE = /^\d{6}$/;
@@ -155,6 +156,7 @@ export async function writeAccounts(
   const years = new Set(rows.map((r) => r.registeredOn.getUTCFullYear())).size;
   try {
     return await db.$transaction(async (tx) => {
+      await lockForImport(tx, providerOf(db), opts.dataset);
       let ds = await tx.dataset.findUnique({ where: { name: opts.dataset } });
       if (ds) {
         const existing = await tx.accountRecord.findMany({ where: { datasetId: ds.id } });

@@ -24,3 +24,19 @@ export const BATCH_ROWS = 500;
 
 /** Interactive transaction limits for long imports (the default 5 s would abort a large file). */
 export const LONG_TX = { maxWait: 10 * 60_000, timeout: 30 * 60_000 } as const;
+
+/**
+ * First statement of every import transaction: takes the write lock up front so that two imports
+ * (in this process or another) run one after the other instead of failing half-way.
+ * - PostgreSQL: a transaction-scoped advisory lock per dataset name, so an import that finds the
+ *   dataset missing cannot race another one creating it (it waits and then sees it).
+ * - SQLite: a no-op UPDATE turns the deferred BEGIN into a write transaction at once; a writer that
+ *   first read and then tried to upgrade could fail with SQLITE_BUSY instead of waiting (busy_timeout).
+ */
+export async function lockForImport(tx: Pick<Db, "$executeRawUnsafe" | "$queryRawUnsafe">, provider: Provider, name: string): Promise<void> {
+  if (provider === "postgres") {
+    await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked`, `govdiffusion:dataset:${name}`);
+  } else {
+    await tx.$executeRawUnsafe(`UPDATE "Dataset" SET "name" = "name" WHERE 0 = 1`);
+  }
+}
