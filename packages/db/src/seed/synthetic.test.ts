@@ -172,6 +172,20 @@ describe("generateSyntheticPanel (default seed)", () => {
   });
 });
 
+describe("generateSyntheticPanel input checks", () => {
+  it("names the county that has no 2020 census population", () => {
+    const census = ref.census.filter((o) => !(o.countyCode === "450102" && o.indicator === "population_resident"));
+    expect(() => generateSyntheticPanel({ counties: ref.counties, adjacency: ref.adjacency, census })).toThrow("no 2020 census population_resident for county 450102");
+  });
+  it("names an adjacency pair with an unknown county", () => {
+    const adjacency = [...ref.adjacency, { codeA: "450102", codeB: "999999", sharedBorderM: 5 }];
+    expect(() => generateSyntheticPanel({ counties: ref.counties, adjacency, census: ref.census })).toThrow("adjacency pair 450102-999999 names a county not in the list");
+  });
+  it("rejects a non-integer seed", () => {
+    expect(() => generateSyntheticPanel({ counties: ref.counties, adjacency: ref.adjacency, census: ref.census, seed: 0.5 })).toThrow(/safe integer/);
+  });
+});
+
 describe("createSyntheticRng", () => {
   it("gives the same stream for the same seed and rejects bad seeds", () => {
     const a = createSyntheticRng(1), b = createSyntheticRng(1), c = createSyntheticRng(2);
