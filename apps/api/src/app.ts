@@ -58,6 +58,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     introspection: config.graphiql,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // The entrypoint (govdiffusion serve) owns SIGTERM/SIGINT and calls stop() itself.
+    stopOnTerminationSignals: false,
     validationRules: armor.validationRules,
     logger: log,
     plugins: [

@@ -1,4 +1,4 @@
-import { buildAnalysisFrame, createRepositories, fingerprintModel, type Db } from "@govdiffusion/db";
+import { buildAnalysisFrame, createRepositories, fingerprintModel, importObservations, type Db } from "@govdiffusion/db";
 import type { DataAccess } from "./data-access.js";
 
 /** Binds the @govdiffusion/db functions to one Prisma client. */
@@ -7,9 +7,17 @@ export function createDataAccess(db: Db): DataAccess {
     repos: createRepositories(db),
     buildAnalysisFrame: (req) => buildAnalysisFrame(db, req),
     fingerprintModel: (spec, frame) => fingerprintModel(spec, frame),
-    async importObservations() {
-      throw new Error("importObservations: not available yet in @govdiffusion/db");
-    },
+    // The same importer as `govdiffusion import observations`; "input.csv" is the file label in ImportErrors.
+    importObservations: (input) =>
+      importObservations(db, input.csv, {
+        file: "input.csv",
+        dataset: input.dataset.name,
+        format: input.format,
+        createIndicators: input.createIndicators,
+        source: input.dataset.source,
+        provenance: input.dataset.provenance,
+        synthetic: input.dataset.synthetic,
+      }),
     async ping() {
       await db.$queryRawUnsafe("SELECT 1");
     },

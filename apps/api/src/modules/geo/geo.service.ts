@@ -22,9 +22,10 @@ export class GeoService {
     return this.data.repos.counties.list(f);
   }
 
-  async county(code: string): Promise<County> {
+  /** `load` lets the resolver go through its per-request DataLoader (shared with neighbours). */
+  async county(code: string, load?: (code: string) => Promise<County | null>): Promise<County> {
     if (!CODE.test(code)) throw new ValidationError("code", `county codes have 6 digits, got "${code}"`, "INVALID");
-    const [c] = await this.data.repos.counties.byCodes([code]);
+    const c = load ? await load(code) : (await this.data.repos.counties.byCodes([code]))[0];
     if (!c) throw new NotFoundError("county", code, "code");
     return c;
   }

@@ -61,7 +61,7 @@ export class ModelService {
   /** Validates, builds the frame, and returns the stored model with the same fingerprint or fits and stores a new one. */
   async fit(cmd: FitModelCommand): Promise<StoredModel> {
     const spec = await this.validate(cmd);
-    const frame = await this.data.buildAnalysisFrame(frameRequestOf(spec));
+    const frame = await this.frame(spec);
     const fingerprint = this.data.fingerprintModel(spec, frame);
     const existing = await this.data.repos.models.byFingerprint(fingerprint);
     if (existing) return existing;
@@ -77,6 +77,20 @@ export class ModelService {
     }
     const result = fitOrExplain(frame, spec);
     return this.data.repos.models.create({ name: cmd.name.trim(), spec, result, fingerprint });
+  }
+
+  /** The db package names frame fields without the argument ("predictors"); errors here name "input.predictors". */
+  private async frame(spec: StoredModelSpec): Promise<AnalysisFrame> {
+    try {
+      return await this.data.buildAnalysisFrame(frameRequestOf(spec));
+    } catch (err) {
+      const e = err as { name?: string; field?: unknown; message?: string };
+      if (e?.name === "ValidationError" && typeof e.field === "string" && !(err instanceof ValidationError)) {
+        const field = e.field === "extra" ? (spec.offset ? "offset" : "exposure") : e.field;
+        throw new ValidationError(`input.${field}`, String(e.message), "INVALID", { cause: err });
+      }
+      throw err;
+    }
   }
 
   private async validate(cmd: FitModelCommand): Promise<StoredModelSpec> {

@@ -26,7 +26,7 @@ export class ScenarioService {
   async create(input: { modelId: number; name: string; interventions: InterventionCommand[]; options?: WhatIfCommandOptions | null }): Promise<ScenarioRecord> {
     const name = input.name.trim();
     if (name === "" || name.length > 200) throw new ValidationError("input.name", "name must be 1 to 200 characters", "OUT_OF_RANGE");
-    const result = await this.whatIf.run(input.modelId, input.interventions, input.options ?? {});
+    const result = await this.whatIf.run(input.modelId, input.interventions, input.options ?? {}, "input.");
     const options: StoredScenarioOptions = {
       ...(input.options ?? {}), years: result.years, rows: result.rows, changedRows: [...result.changedRows],
     };

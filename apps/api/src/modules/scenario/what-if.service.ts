@@ -85,7 +85,23 @@ export class WhatIfService {
     for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
   }
 
-  async run(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions = {}): Promise<WhatIfResult> {
+  /**
+   * `at` prefixes the field names in errors: "" for the whatIf arguments, "input." for createScenario.
+   * An unknown model is bad input here (BAD_USER_INPUT naming modelId), unlike model(id) (NOT_FOUND).
+   */
+  async run(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions = {}, at = ""): Promise<WhatIfResult> {
+    try {
+      return await this.runUnprefixed(modelId, interventions, options);
+    } catch (err) {
+      if (err instanceof NotFoundError && err.entity === "model") {
+        throw new ValidationError(`${at}modelId`, `model ${modelId} does not exist (see the models query)`, "UNKNOWN_MODEL");
+      }
+      if (err instanceof ValidationError && at !== "") throw new ValidationError(at + err.field, err.message, err.reason, { cause: err.cause });
+      throw err;
+    }
+  }
+
+  private async runUnprefixed(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions): Promise<WhatIfResult> {
     const opts = this.scenarioOptions(options);
     const prepared = await this.prepared(modelId, options.year ?? null);
     const { mapped, changed } = this.mapInterventions(prepared, interventions);

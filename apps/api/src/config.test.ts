@@ -1,0 +1,62 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, hashApiKey, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("defaults: port 4000, SQLite file resolved to an absolute path, GraphiQL on, no keys, reads open", () => {
+    const c = loadConfig({}, "/srv/app");
+    expect(c.port).toBe(4000);
+    expect(c.databaseUrl).toBe(`file:${path.resolve("/srv/app", "data/govdiffusion.db")}`);
+    expect(c.graphiql).toBe(true);
+    expect(c.apiKeyHashes).toEqual([]);
+    expect(c.requireKeyForReads).toBe(false);
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.maxDraws).toBe(1000);
+    expect(c.logLevel).toBe("info");
+  });
+
+  it("parses keys (stored as sha256 only), CORS origins, booleans and numbers", () => {
+    const c = loadConfig({
+      PORT: "8080", GOVDIFFUSION_API_KEYS: " aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb ", GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "yes",
+      GOVDIFFUSION_CORS_ORIGINS: "https://a.example,http://localhost:5173", GOVDIFFUSION_GRAPHIQL: "off", GOVDIFFUSION_MAX_DRAWS: "5000",
+      DATABASE_URL: "postgresql://u:p@db:5432/gd", LOG_LEVEL: "WARN",
+    });
+    expect(c.port).toBe(8080);
+    expect(c.apiKeyHashes).toEqual([hashApiKey("aaaaaaaaaaaaaaaa"), hashApiKey("bbbbbbbbbbbbbbbb")]);
+    expect(c.requireKeyForReads).toBe(true);
+    expect(c.corsOrigins).toEqual(["https://a.example", "http://localhost:5173"]);
+    expect(c.graphiql).toBe(false);
+    expect(c.maxDraws).toBe(5000);
+    expect(c.databaseUrl).toBe("postgresql://u:p@db:5432/gd");
+    expect(c.logLevel).toBe("warn");
+    expect(loadConfig({ GOVDIFFUSION_CORS_ORIGINS: "*" }).corsOrigins).toBe(true);
+  });
+
+  it("fails fast listing every problem, without echoing database passwords", () => {
+    let err: unknown;
+    try {
+      loadConfig({
+        PORT: "70000", GOVDIFFUSION_API_KEYS: "short", GOVDIFFUSION_GRAPHIQL: "maybe", GOVDIFFUSION_CORS_ORIGINS: "https://a.example/",
+        DATABASE_URL: "mysql://root:hunter2@x/db", GOVDIFFUSION_MAX_DRAWS: "1.5", LOG_LEVEL: "loud",
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join("\n");
+    expect((err as ConfigError).problems).toHaveLength(7);
+    expect(problems).toMatch(/PORT must be an integer from 0 to 65535, got "70000"/);
+    expect(problems).toMatch(/key #1 is 5 characters/);
+    expect(problems).toMatch(/GOVDIFFUSION_GRAPHIQL must be true or false/);
+    expect(problems).toMatch(/"https:\/\/a.example\/" is not an origin/);
+    expect(problems).toMatch(/DATABASE_URL must start with/);
+    expect(problems).not.toMatch(/hunter2/);
+    expect(problems).toMatch(/GOVDIFFUSION_MAX_DRAWS/);
+    expect(problems).toMatch(/LOG_LEVEL/);
+  });
+
+  it("refuses REQUIRE_KEY_FOR_READS without keys, and an import limit above the body limit", () => {
+    expect(() => loadConfig({ GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "1" })).toThrow(/nobody could read/);
+    expect(() => loadConfig({ GOVDIFFUSION_BODY_LIMIT_BYTES: "5000", GOVDIFFUSION_MAX_IMPORT_BYTES: "9000" })).toThrow(/must be below/);
+  });
+});

@@ -1,0 +1,91 @@
+import { fitCountModel, type Table } from "@govdiffusion/estimation";
+import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/db";
+import { describe, expect, it } from "vitest";
+import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { fakeDataAccess } from "../../testing.js";
+import { WhatIfService } from "./what-if.service.js";
+
+// 12 counties in two prefectures, one year; y depends on x.
+const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
+const x = [1.2, 0.4, 2.2, 1.7, 0.9, 3.1, 2.5, 0.3, 1.1, 2.8, 1.9, 0.7];
+const y = [5, 2, 11, 7, 3, 22, 14, 1, 4, 17, 8, 2];
+const frame: AnalysisFrame = {
+  rows: codes.map((c, i) => ({ countyCode: c, prefectureCode: i < 6 ? "451000" : "450200", year: 2020 })),
+  table: { y, x, prefecture: codes.map((_, i) => (i < 6 ? "451000" : "450200")) } as Table,
+  dropped: [],
+};
+const spec: StoredModelSpec = {
+  family: "poisson", outcome: "y", predictors: ["x"], intercept: true, seType: "oim", confidenceLevel: 0.95,
+  datasetId: 1, years: [2020], peer: [],
+};
+const model: StoredModel = {
+  id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0),
+};
+
+function service() {
+  let frames = 0;
+  const data = fakeDataAccess({
+    models: { byId: async (id) => (id === 7 ? model : null) },
+    counties: { list: async () => codes.map((c, i) => ({ code: c, name: `county ${i}`, nameEn: "", kind: "county" as const, prefectureCode: frame.rows[i]!.prefectureCode })) },
+    observations: { years: async () => [2019, 2020] },
+    buildAnalysisFrame: async () => {
+      frames++;
+      return frame;
+    },
+  });
+  return { svc: new WhatIfService(data, { maxDraws: 500 }), frames: () => frames };
+}
+
+describe("WhatIfService", () => {
+  it("SCALE on one prefecture changes only its rows; totals are sums; x×1.1 multiplies mu by exp(0.1·b·x)", async () => {
+    const { svc } = service();
+    const r = await svc.run(7, [{ indicator: "x", operation: "scale", value: 1.1, prefectureCodes: ["451000"] }]);
+    const b = model.result.coefficients.find((c) => c.term === "x")!.estimate!;
+    expect([...r.changedRows].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    r.outcome.rows.forEach((row, i) => {
+      if (i < 6) expect(row.scenario.estimate / row.baseline.estimate).toBeCloseTo(Math.exp(b * 0.1 * x[i]!), 10);
+      else expect(row.difference.estimate).toBe(0);
+    });
+    const sumB = r.outcome.rows.reduce((s, row) => s + row.baseline.estimate, 0);
+    expect(r.outcome.baselineTotal.estimate).toBeCloseTo(sumB, 10);
+    // Poisson fit with an intercept: fitted means sum to the observed total.
+    expect(sumB).toBeCloseTo(y.reduce((s, v) => s + v, 0), 6);
+    expect(r.countyNames.get(codes[0]!)).toBe("county 0");
+  });
+
+  it("prepares the baseline once per model and drops it on invalidate", async () => {
+    const { svc, frames } = service();
+    await svc.run(7, []);
+    await Promise.all([svc.run(7, []), svc.run(7, [{ indicator: "x", operation: "add", value: 1 }])]);
+    expect(frames()).toBe(1);
+    svc.invalidate(7);
+    await svc.run(7, []);
+    expect(frames()).toBe(2);
+  });
+
+  it("names the offending field", async () => {
+    const { svc } = service();
+    const field = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError);
+        return [(e as ValidationError).field, (e as ValidationError).reason];
+      }
+      return "no error";
+    };
+    expect(await field(svc.run(8, []))).toEqual(["modelId", "UNKNOWN_MODEL"]);
+    expect(await field(svc.run(8, [], {}, "input."))).toEqual(["input.modelId", "UNKNOWN_MODEL"]);
+    expect(await field(svc.run(7, [{ indicator: "y", operation: "set", value: 1 }]))).toEqual(["interventions[0].indicator", "UNKNOWN_INDICATOR"]);
+    expect(await field(svc.run(7, [{ indicator: "x", operation: "set", value: 1, countyCodes: ["999999"] }]))).toEqual(["interventions[0].countyCodes[0]", "UNKNOWN_COUNTY"]);
+    expect(await field(svc.run(7, [], { uncertainty: "simulation", draws: 501 }))).toEqual(["options.draws", "OUT_OF_RANGE"]);
+    expect(await field(svc.run(7, [], { confidenceLevel: 1 }))).toEqual(["options.confidenceLevel", "OUT_OF_RANGE"]);
+    expect(await field(svc.run(7, [], { year: 2018 }))).toEqual(["options.year", "UNKNOWN_YEAR"]);
+    expect(await field(svc.run(7, [{ indicator: "x", operation: "scale", value: -1 }], {}, "input."))).toEqual(["input.interventions[0].value", "OUT_OF_RANGE"]);
+  });
+
+  it("an unknown model from prepare() is NotFound internally, bad input at the API", async () => {
+    const { svc } = service();
+    await expect(svc.prepared(8, null)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util";
+import { CliError } from "../errors.js";
+import type { Command } from "../main.js";
+
+export const SERVE_USAGE = `usage: govdiffusion serve [--port N] [--host HOST] [--no-seed]
+
+Starts the GraphQL API. The database (DATABASE_URL, default file:./data/govdiffusion.db) is
+migrated first and, when empty, seeded with the Guangxi default dataset (skip with --no-seed).
+Configuration comes from the environment (see apps/api/README.md): PORT (default 4000), HOST,
+GOVDIFFUSION_API_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS, GOVDIFFUSION_CORS_ORIGINS,
+GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS, GOVDIFFUSION_BODY_LIMIT_BYTES,
+GOVDIFFUSION_MAX_IMPORT_BYTES, LOG_LEVEL. SIGTERM/SIGINT stop it gracefully.`;
+
+/** `govdiffusion serve`: runs until SIGTERM/SIGINT, letting in-flight requests finish. */
+export const serve: Command = async (argv) => {
+  let values: { port?: string; host?: string; "no-seed"?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { port: { type: "string" }, host: { type: "string" }, "no-seed": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n${SERVE_USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(SERVE_USAGE + "\n");
+    return 0;
+  }
+  // Loaded here, not at the top, so `govdiffusion --help` stays fast.
+  const api = await import("@govdiffusion/api");
+  const env = { ...process.env };
+  if (values.port !== undefined) env["PORT"] = values.port;
+  if (values.host !== undefined) env["HOST"] = values.host;
+  let config;
+  try {
+    config = api.loadConfig(env);
+  } catch (err) {
+    if (err instanceof api.ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const { server, url } = await api.start({ config, seed: !values["no-seed"] });
+  process.stdout.write(`govdiffusion API listening on ${url}\n`);
+  server.log.info({ url }, "listening");
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      server.log.info({ signal }, "shutting down: finishing in-flight requests");
+      // A second signal while draining exits at once.
+      process.once(signal, () => process.exit(130));
+      server.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          server.log.error({ err }, "error during shutdown");
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+};

@@ -1,0 +1,457 @@
+/**
+ * End-to-end tests of the GraphQL API over real HTTP: the built server on port 0, a throwaway
+ * database migrated and seeded with the Guangxi default (SQLite, or PostgreSQL when TEST_PG_URL is set).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_KEY, OTHER_KEY, ext, gql, seededDatabase, startApi, type RunningApi, type TestDatabase } from "./api-harness.js";
+
+const BAISE = "451000";
+let db: TestDatabase;
+let api: RunningApi;
+let seededModelId: number;
+
+const WHAT_IF = /* GraphQL */ `
+  query WhatIf($modelId: Int!, $interventions: [InterventionInput!]!, $options: WhatIfOptions) {
+    whatIf(modelId: $modelId, interventions: $interventions, options: $options) {
+      modelId uncertainty confidenceLevel draws seed years
+      baselineTotal scenarioTotal
+      difference { estimate stdError lower upper }
+      counties { code name prefectureCode year changed baseline scenario
+                 difference { estimate stdError lower upper } probabilityAtLeastOne probabilityAtLeastOneBaseline }
+    }
+  }`;
+
+const FIT = /* GraphQL */ `
+  mutation Fit($input: FitModelInput!) {
+    fitModel(input: $input) {
+      id name family outcome predictors n converged synthetic fingerprint seType cluster
+      coefficients { term estimate stdError irr irrCiLower irrCiUpper standardized rank aliased }
+      warnings { code message terms }
+      dataset { id synthetic }
+    }
+  }`;
+
+const IMPORT = /* GraphQL */ `
+  mutation Import($input: ImportDatasetInput!) {
+    importDataset(input: $input) { datasetId rows counties years indicators unchanged }
+  }`;
+
+beforeAll(async () => {
+  db = await seededDatabase("api");
+  api = await startApi(db.url);
+  const r = await gql(api.endpoint, "{ models { id name outcome predictors } }");
+  expect(r.errors).toBeUndefined();
+  expect(r.data.models.length).toBeGreaterThanOrEqual(1);
+  seededModelId = r.data.models[0].id;
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await db?.drop();
+});
+
+describe("operations endpoints", () => {
+  it("/healthz and /readyz answer ok, with a request id header", async () => {
+    const h = await fetch(`${api.base}/healthz`);
+    expect(h.status).toBe(200);
+    expect(await h.text()).toBe("ok");
+    expect(h.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const r = await fetch(`${api.base}/readyz`, { headers: { "x-request-id": "probe-1" } });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe("ok");
+    expect(r.headers.get("x-request-id")).toBe("probe-1");
+  });
+
+  it("serves a local GraphiQL page to browsers, with no external script or stylesheet", async () => {
+    const res = await fetch(api.endpoint, { headers: { accept: "text/html" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/graphiql/i);
+    expect(html.length).toBeGreaterThan(100_000); // the bundle is inlined
+    expect(html).not.toMatch(/<script[^>]+src=["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link[^>]+href=["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/cdn\.apollographql|unpkg\.com|jsdelivr/);
+  });
+
+  it("CORS: the configured origin is allowed, others get no allow-origin header", async () => {
+    const ok = await fetch(api.endpoint, { method: "OPTIONS", headers: { origin: "http://allowed.example", "access-control-request-method": "POST" } });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("http://allowed.example");
+    const no = await fetch(api.endpoint, { method: "OPTIONS", headers: { origin: "http://evil.example", "access-control-request-method": "POST" } });
+    expect(no.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("reads", () => {
+  it("prefectures and counties: 14 prefectures, 111 counties, Baise's 12", async () => {
+    const r = await gql(api.endpoint, `{ prefectures { code name nameEn counties { code } } counties { code prefectureCode kind } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.prefectures).toHaveLength(14);
+    expect(r.data.counties).toHaveLength(111);
+    const baise = r.data.prefectures.find((p: any) => p.code === BAISE);
+    expect(baise.nameEn).toMatch(/Baise/);
+    expect(baise.counties).toHaveLength(12);
+    const sum = r.data.prefectures.reduce((s: number, p: any) => s + p.counties.length, 0);
+    expect(sum).toBe(111);
+
+    const f = await gql(api.endpoint, `query($p: String, $k: CountyKind) { counties(prefectureCode: $p, kind: $k) { code prefectureCode kind } }`, { p: BAISE });
+    expect(f.data.counties).toHaveLength(12);
+    expect(f.data.counties.every((c: any) => c.prefectureCode === BAISE)).toBe(true);
+    const districts = await gql(api.endpoint, `{ counties(kind: DISTRICT) { kind } }`);
+    const expected = r.data.counties.filter((c: any) => c.kind === "DISTRICT").length;
+    expect(expected).toBeGreaterThan(0);
+    expect(districts.data.counties).toHaveLength(expected);
+  });
+
+  it("county(code) with neighbours (symmetric), indicators of a year and the adoption series", async () => {
+    const r = await gql(api.endpoint, `{ county(code: "451002") { code name prefectureCode prefecture { code }
+        neighbors { code neighbors { code } }
+        indicators(year: 2020) { indicator year value datasetId }
+        adoptions { year count cumulative } } }`);
+    expect(r.errors).toBeUndefined();
+    const c = r.data.county;
+    expect(c.prefectureCode).toBe(BAISE);
+    expect(c.prefecture.code).toBe(BAISE);
+    expect(c.neighbors.length).toBeGreaterThan(0);
+    for (const n of c.neighbors) expect(n.neighbors.map((x: any) => x.code)).toContain("451002");
+    expect(c.indicators.length).toBeGreaterThan(0);
+    expect(c.indicators.every((i: any) => i.year === 2020)).toBe(true);
+    expect(c.indicators.map((i: any) => i.indicator)).toContain("fiscal_revenue");
+    // cumulative is the running sum of yearly counts
+    let running = 0;
+    for (const p of c.adoptions) {
+      running += p.count;
+      expect(p.cumulative).toBe(running);
+    }
+  });
+
+  it("county(code): unknown code → NOT_FOUND, malformed → BAD_USER_INPUT naming code", async () => {
+    const nf = await gql(api.endpoint, `{ county(code: "459999") { code } }`);
+    expect(ext(nf).code).toBe("NOT_FOUND");
+    const bad = await gql(api.endpoint, `{ county(code: "abc") { code } }`);
+    expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "code" });
+    const badPref = await gql(api.endpoint, `{ counties(prefectureCode: "459900") { code } }`);
+    expect(ext(badPref)).toMatchObject({ code: "BAD_USER_INPUT", field: "prefectureCode", reason: "UNKNOWN_PREFECTURE" });
+  });
+
+  it("indicators and datasets; the panel dataset is flagged synthetic", async () => {
+    const r = await gql(api.endpoint, `{ indicators { key label unit role } datasets { id name synthetic observationCount importedAt } }`);
+    expect(r.errors).toBeUndefined();
+    const keys = r.data.indicators.map((i: any) => i.key);
+    for (const k of ["wechat_accounts", "fiscal_revenue", "population", "mobile_users"]) expect(keys).toContain(k);
+    expect(r.data.datasets.some((d: any) => d.synthetic === true)).toBe(true);
+    expect(r.data.datasets.some((d: any) => d.synthetic === false)).toBe(true);
+    for (const d of r.data.datasets) expect(Number.isNaN(Date.parse(d.importedAt))).toBe(false);
+  });
+
+  it("models / model(id): the seeded NB2 model with full inference, on synthetic data", async () => {
+    const r = await gql(api.endpoint, `query($id: Int!) { model(id: $id) { id family outcome n converged synthetic dataset { synthetic }
+        alpha alphaStdError theta lrTest { statistic pValue } logLikelihood aic bic
+        coefficients { term estimate stdError z pValue ciLower ciUpper irr irrCiLower irrCiUpper standardized rank aliased }
+        marginalEffects { term estimate stdError } vif { term vif } covariance { terms matrix } warnings { code message terms rows } createdAt } }`,
+      { id: seededModelId });
+    expect(r.errors).toBeUndefined();
+    const m = r.data.model;
+    expect(m.family).toBe("NEGBIN2");
+    expect(m.synthetic).toBe(true);
+    expect(m.dataset.synthetic).toBe(true);
+    expect(m.theta).toBeCloseTo(1 / m.alpha, 8);
+    expect(m.aic).toBeCloseTo(-2 * m.logLikelihood + 2 * (m.coefficients.filter((c: any) => !c.aliased).length + 1), 6);
+    for (const c of m.coefficients) {
+      expect(c.irr).toBeCloseTo(Math.exp(c.estimate), 10);
+      expect(c.irrCiLower).toBeCloseTo(Math.exp(c.ciLower), 10);
+      expect(c.z).toBeCloseTo(c.estimate / c.stdError, 8);
+    }
+    const ranks = m.coefficients.filter((c: any) => c.rank !== null).map((c: any) => c.rank).sort();
+    expect(ranks).toEqual(ranks.map((_: unknown, i: number) => i + 1));
+    const k = m.covariance.terms.length;
+    expect(m.covariance.matrix).toHaveLength(k);
+    // covariance diagonal = SE^2
+    const se = new Map(m.coefficients.map((c: any) => [c.term, c.stdError]));
+    m.covariance.terms.forEach((t: string, i: number) => expect(Math.sqrt(m.covariance.matrix[i][i])).toBeCloseTo(se.get(t) as number, 10));
+    const nf = await gql(api.endpoint, `{ model(id: 999999) { id } }`);
+    expect(ext(nf).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("the headline what-if: fiscal revenue +10% in Baise's counties", () => {
+  it("totals add up, only Baise's counties change, per-county sums equal the totals", async () => {
+    const r = await gql(api.endpoint, WHAT_IF, {
+      modelId: seededModelId,
+      interventions: [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, prefectureCodes: [BAISE] }],
+    });
+    expect(r.errors).toBeUndefined();
+    const w = r.data.whatIf;
+    expect(w.uncertainty).toBe("DELTA");
+    expect(w.confidenceLevel).toBe(0.95);
+    expect(w.difference.estimate).toBeCloseTo(w.scenarioTotal - w.baselineTotal, 8);
+    const sum = (f: (c: any) => number) => w.counties.reduce((s: number, c: any) => s + f(c), 0);
+    expect(sum((c) => c.baseline)).toBeCloseTo(w.baselineTotal, 6);
+    expect(sum((c) => c.scenario)).toBeCloseTo(w.scenarioTotal, 6);
+    expect(sum((c) => c.difference.estimate)).toBeCloseTo(w.difference.estimate, 6);
+    const baise = w.counties.filter((c: any) => c.prefectureCode === BAISE);
+    const others = w.counties.filter((c: any) => c.prefectureCode !== BAISE);
+    expect(baise.length).toBeGreaterThan(0);
+    expect(others.length).toBeGreaterThan(0);
+    for (const c of others) {
+      expect(c.changed).toBe(false);
+      expect(c.scenario).toBe(c.baseline);
+      expect(c.difference.estimate).toBe(0);
+    }
+    const fiscal = await gql(api.endpoint, `query($id: Int!) { model(id: $id) { coefficients { term estimate } } }`, { id: seededModelId });
+    const beta = fiscal.data.model.coefficients.find((c: any) => c.term === "fiscal_revenue").estimate;
+    for (const c of baise) {
+      expect(c.changed).toBe(true);
+      expect(c.name).not.toBe(c.code);
+      // the difference has the sign of the fiscal coefficient, and the interval contains the estimate
+      expect(Math.sign(c.difference.estimate)).toBe(Math.sign(beta));
+      expect(c.difference.lower).toBeLessThanOrEqual(c.difference.estimate);
+      expect(c.difference.upper).toBeGreaterThanOrEqual(c.difference.estimate);
+      expect(c.probabilityAtLeastOne).toBeGreaterThan(0);
+      expect(c.probabilityAtLeastOne).toBeLessThanOrEqual(1);
+    }
+    expect(w.difference.lower).toBeCloseTo(w.difference.estimate - 1.959963984540054 * w.difference.stdError, 8);
+  });
+
+  it("SIMULATION with a seed is reproducible and bounded by the server's max draws", async () => {
+    const vars = {
+      modelId: seededModelId,
+      interventions: [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, prefectureCodes: [BAISE] }],
+      options: { uncertainty: "SIMULATION", draws: 200, seed: 7 },
+    };
+    const a = await gql(api.endpoint, WHAT_IF, vars);
+    const b = await gql(api.endpoint, WHAT_IF, vars);
+    expect(a.errors).toBeUndefined();
+    expect(a.data.whatIf.draws).toBe(200);
+    expect(a.data.whatIf.seed).toBe(7);
+    expect(a.data.whatIf.difference).toEqual(b.data.whatIf.difference);
+    const tooMany = await gql(api.endpoint, WHAT_IF, { ...vars, options: { uncertainty: "SIMULATION", draws: 1_000_001 } });
+    expect(ext(tooMany)).toMatchObject({ code: "BAD_USER_INPUT", field: "options.draws", reason: "OUT_OF_RANGE" });
+  });
+
+  it("options.year uses another year of the dataset as the baseline", async () => {
+    const r = await gql(api.endpoint, WHAT_IF, {
+      modelId: seededModelId, interventions: [{ indicator: "fiscal_revenue", operation: "ADD", value: 0 }], options: { year: 2019 },
+    });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.whatIf.years).toEqual([2019]);
+    expect(r.data.whatIf.counties.every((c: any) => c.year === 2019)).toBe(true);
+    expect(r.data.whatIf.difference.estimate).toBe(0);
+    const bad = await gql(api.endpoint, WHAT_IF, { modelId: seededModelId, interventions: [], options: { year: 1999 } });
+    expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "options.year" });
+  });
+
+  it("bad what-if input names the argument: unknown model, indicator, county, prefecture; out-of-range values", async () => {
+    const iv = (o: Record<string, unknown>) => [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, ...o }];
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      [{ modelId: 999999, interventions: iv({}) }, { field: "modelId", reason: "UNKNOWN_MODEL" }],
+      [{ modelId: seededModelId, interventions: iv({ indicator: "gdp_of_mars" }) }, { field: "interventions[0].indicator", reason: "UNKNOWN_INDICATOR" }],
+      [{ modelId: seededModelId, interventions: iv({ countyCodes: ["451002", "999999"] }) }, { field: "interventions[0].countyCodes[1]", reason: "UNKNOWN_COUNTY" }],
+      [{ modelId: seededModelId, interventions: iv({ prefectureCodes: ["459900"] }) }, { field: "interventions[0].prefectureCodes[0]", reason: "UNKNOWN_PREFECTURE" }],
+      [{ modelId: seededModelId, interventions: iv({ value: -2 }) }, { field: "interventions[0].value", reason: "OUT_OF_RANGE" }],
+      [{ modelId: seededModelId, interventions: iv({}), options: { confidenceLevel: 1.5 } }, { field: "options.confidenceLevel", reason: "OUT_OF_RANGE" }],
+      [{ modelId: seededModelId, interventions: iv({}), options: { draws: 100 } }, { field: "options.draws" }],
+    ];
+    for (const [vars, expected] of cases) {
+      const r = await gql(api.endpoint, WHAT_IF, vars);
+      expect(r.data).toBeNull();
+      expect(ext(r), JSON.stringify(vars)).toMatchObject({ code: "BAD_USER_INPUT", ...expected });
+      expect(r.errors?.[0]?.message.length).toBeGreaterThan(10);
+      expect(JSON.stringify(r.errors)).not.toMatch(/stacktrace|at .*\.js:\d+/);
+    }
+  });
+});
+
+describe("mutations", () => {
+  const fitInput = {
+    name: "e2e fiscal model", datasetId: 0, years: [2020], outcome: "wechat_accounts",
+    predictors: ["fiscal_revenue", "population", "mobile_users"], family: "NEGBIN2", seType: "CLUSTER",
+  };
+  beforeAll(async () => {
+    const r = await gql(api.endpoint, `{ datasets { id synthetic } }`);
+    fitInput.datasetId = r.data.datasets.find((d: any) => d.synthetic).id;
+  });
+
+  it("fitModel: anonymous → UNAUTHENTICATED (401); wrong or malformed key → UNAUTHENTICATED (401)", async () => {
+    const anon = await gql(api.endpoint, FIT, { input: fitInput });
+    expect(anon.status).toBe(401);
+    expect(ext(anon).code).toBe("UNAUTHENTICATED");
+    const wrong = await gql(api.endpoint, FIT, { input: fitInput }, { key: "wrong-key-0123456789abcdef" });
+    expect(wrong.status).toBe(401);
+    expect(ext(wrong).code).toBe("UNAUTHENTICATED");
+    const malformed = await gql(api.endpoint, FIT, { input: fitInput }, { authorization: "Basic Zm9vOmJhcg==" });
+    expect(malformed.status).toBe(401);
+    expect(ext(malformed).code).toBe("UNAUTHENTICATED");
+  });
+
+  it("fitModel fits and stores; the identical spec returns the stored model (same id, no refit)", async () => {
+    const a = await gql(api.endpoint, FIT, { input: fitInput }, { key: API_KEY });
+    expect(a.errors).toBeUndefined();
+    const m = a.data.fitModel;
+    expect(m.family).toBe("NEGBIN2");
+    expect(m.seType).toBe("CLUSTER");
+    expect(m.cluster).toBe("PREFECTURE");
+    expect(m.predictors).toEqual(fitInput.predictors);
+    expect(m.n).toBe(111);
+    expect(m.synthetic).toBe(true);
+    expect(m.coefficients.map((c: any) => c.term)).toEqual(["(Intercept)", ...fitInput.predictors]);
+    const b = await gql(api.endpoint, FIT, { input: { ...fitInput, name: "same spec again" } }, { key: OTHER_KEY });
+    expect(b.data.fitModel.id).toBe(m.id);
+    expect(b.data.fitModel.fingerprint).toBe(m.fingerprint);
+    const list = await gql(api.endpoint, `{ models { id } }`);
+    expect(list.data.models.filter((x: any) => x.id === m.id)).toHaveLength(1);
+
+    const del = await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id: m.id }, { key: API_KEY });
+    expect(del.data.deleteModel).toBe(true);
+    const gone = await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id: m.id }, { key: API_KEY });
+    expect(ext(gone).code).toBe("NOT_FOUND");
+    const w = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [] });
+    expect(ext(w)).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId" });
+  });
+
+  it("fitModel bad input names the field: unknown dataset, year, indicator, duplicate predictor, level", async () => {
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      [{ datasetId: 999999 }, { field: "input.datasetId", reason: "UNKNOWN_DATASET" }],
+      [{ years: [1990] }, { field: "input.years", reason: "UNKNOWN_YEAR" }],
+      [{ outcome: "no_such_outcome" }, { field: "input.outcome", reason: "UNKNOWN_INDICATOR" }],
+      [{ predictors: ["fiscal_revenue", "no_such_indicator"] }, { field: "input.predictors[1]", reason: "UNKNOWN_INDICATOR" }],
+      [{ predictors: ["fiscal_revenue", "fiscal_revenue"] }, { field: "input.predictors[1]", reason: "SINGULAR_DESIGN" }],
+      [{ confidenceLevel: 0 }, { field: "input.confidenceLevel", reason: "OUT_OF_RANGE" }],
+    ];
+    for (const [patch, expected] of cases) {
+      const r = await gql(api.endpoint, FIT, { input: { ...fitInput, ...patch } }, { key: API_KEY });
+      expect(ext(r), JSON.stringify(patch)).toMatchObject({ code: "BAD_USER_INPUT", ...expected });
+    }
+  });
+
+  it("importDataset (CSV), then too few rows and a rank-deficient design are refused by fitModel", async () => {
+    const counties = ["450102", "450103", "450105", "450107", "450108", "450109", "450110", "450123", "450124", "450125",
+      "450126", "450127", "450202", "450203", "450204", "450205", "450206", "450222", "450223", "450224"];
+    // population_x2 = 2 * population: an exactly collinear pair (a new indicator, hence createIndicators).
+    const lines = ["county_code,year,wechat_accounts,population,fiscal_revenue,mobile_users,population_x2"];
+    counties.forEach((c, i) => {
+      const pop = 100000 + i * 1000 + (i % 3) * 5000;
+      lines.push(`${c},2020,${((i * 7) % 13) + 1},${pop},${2000 + ((i * 37) % 11) * 100},${50000 + ((i * 53) % 17) * 900},${2 * pop}`);
+    });
+    const csv = lines.join("\n") + "\n";
+    const input = { name: "e2e wide", csv, format: "WIDE", source: "test", provenance: "made up", synthetic: true, createIndicators: true };
+    const imp = await gql(api.endpoint, IMPORT, { input }, { key: API_KEY });
+    expect(imp.errors).toBeUndefined();
+    expect(imp.data.importDataset).toMatchObject({ rows: 100, counties: 20, years: 1, indicators: 5, unchanged: false });
+    const datasetId = imp.data.importDataset.datasetId;
+    const again = await gql(api.endpoint, IMPORT, { input }, { key: API_KEY });
+    expect(again.errors).toBeUndefined();
+    expect(again.data.importDataset.unchanged).toBe(true);
+
+    const base = { name: "small", datasetId, years: [2020], outcome: "wechat_accounts", family: "POISSON", seType: "OIM" };
+    const singular = await gql(api.endpoint, FIT, { input: { ...base, predictors: ["population", "population_x2"] } }, { key: API_KEY });
+    expect(ext(singular)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.predictors", reason: "SINGULAR_DESIGN" });
+
+    // 3 complete rows cannot carry an intercept and 3 slopes.
+    const tiny = await gql(api.endpoint, IMPORT, { input: { name: "e2e tiny", format: "WIDE", csv: lines.slice(0, 4).join("\n"), createIndicators: true } }, { key: API_KEY });
+    expect(tiny.errors).toBeUndefined();
+    const tooFew = await gql(api.endpoint, FIT, {
+      input: { ...base, datasetId: tiny.data.importDataset.datasetId, predictors: ["population", "fiscal_revenue", "mobile_users"] },
+    }, { key: API_KEY });
+    expect(ext(tooFew)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.years", reason: "TOO_FEW_ROWS" });
+
+    const ok = await gql(api.endpoint, FIT, { input: { ...base, predictors: ["population", "fiscal_revenue"] } }, { key: API_KEY });
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.fitModel.n).toBe(20);
+    expect(ok.data.fitModel.dataset).toEqual({ id: datasetId, synthetic: true });
+  });
+
+  it("importDataset: bad CSV → BAD_USER_INPUT with the line; oversize → BAD_USER_INPUT input.csv; anonymous → 401", async () => {
+    const bad = await gql(api.endpoint, IMPORT, { input: { name: "e2e bad", csv: "county_code,year,indicator,value\n450102,2020,population,abc\n" } }, { key: API_KEY });
+    expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.csv", line: 2 });
+    const big = "county_code,year,indicator,value\n" + "450102,2020,population,1\n".repeat(5000);
+    const tooBig = await gql(api.endpoint, IMPORT, { input: { name: "e2e big", csv: big } }, { key: API_KEY });
+    expect(ext(tooBig)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.csv", reason: "TOO_LARGE" });
+    const anon = await gql(api.endpoint, IMPORT, { input: { name: "x", csv: "a" } });
+    expect(anon.status).toBe(401);
+  });
+
+  it("createScenario stores a what-if; scenarios(modelId), scenario(id), deleteScenario", async () => {
+    const input = {
+      modelId: seededModelId, name: "Baise +10% fiscal",
+      interventions: [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, prefectureCodes: [BAISE] }],
+    };
+    const anon = await gql(api.endpoint, `mutation($input: CreateScenarioInput!) { createScenario(input: $input) { id } }`, { input });
+    expect(ext(anon).code).toBe("UNAUTHENTICATED");
+    const c = await gql(api.endpoint, `mutation($input: CreateScenarioInput!) { createScenario(input: $input) {
+        id modelId name interventions { indicator operation value prefectureCodes countyCodes }
+        result { baselineTotal scenarioTotal difference { estimate } counties { code name changed } } model { id } } }`, { input }, { key: API_KEY });
+    expect(c.errors).toBeUndefined();
+    const s = c.data.createScenario;
+    expect(s.interventions).toEqual([{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, prefectureCodes: [BAISE], countyCodes: null }]);
+    expect(s.model.id).toBe(seededModelId);
+    const live = await gql(api.endpoint, WHAT_IF, { modelId: seededModelId, interventions: input.interventions });
+    expect(s.result.difference.estimate).toBeCloseTo(live.data.whatIf.difference.estimate, 10);
+
+    const list = await gql(api.endpoint, `query($m: Int) { scenarios(modelId: $m) { id result { counties { code name changed } } } }`, { m: seededModelId });
+    const found = list.data.scenarios.find((x: any) => x.id === s.id);
+    expect(found.result.counties).toEqual(s.result.counties);
+    const one = await gql(api.endpoint, `query($id: Int!) { scenario(id: $id) { id name result { scenarioTotal } } }`, { id: s.id });
+    expect(one.data.scenario.result.scenarioTotal).toBeCloseTo(s.result.scenarioTotal, 10);
+
+    const badModel = await gql(api.endpoint, `mutation($input: CreateScenarioInput!) { createScenario(input: $input) { id } }`,
+      { input: { ...input, modelId: 999999 } }, { key: API_KEY });
+    expect(ext(badModel)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.modelId" });
+
+    const del = await gql(api.endpoint, `mutation($id: Int!) { deleteScenario(id: $id) }`, { id: s.id }, { key: API_KEY });
+    expect(del.data.deleteScenario).toBe(true);
+    const nf = await gql(api.endpoint, `query($id: Int!) { scenario(id: $id) { id } }`, { id: s.id });
+    expect(ext(nf).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("limits", () => {
+  it("rejects queries that are too deep", async () => {
+    let sel = "code";
+    for (let i = 0; i < 12; i++) sel = `neighbors { ${sel} }`;
+    const r = await gql(api.endpoint, `{ county(code: "451002") { ${sel} } }`);
+    expect(r.data ?? null).toBeNull();
+    expect(r.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it("rejects too many aliases", async () => {
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: __typename`).join(" ");
+    const r = await gql(api.endpoint, `{ ${aliases} }`);
+    expect(r.errors?.[0]?.message).toMatch(/alias/i);
+  });
+
+  it("rejects a body over the size limit with 413 and a JSON error", async () => {
+    const res = await fetch(api.endpoint, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(300_000) } }),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as any;
+    expect(body.errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("wrong argument types are a 400 with a GraphQL error, not a crash", async () => {
+    const r = await gql(api.endpoint, WHAT_IF, { modelId: "one", interventions: [] });
+    expect(r.status).toBe(400);
+    expect(ext(r).code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("GOVDIFFUSION_REQUIRE_KEY_FOR_READS", () => {
+  let locked: RunningApi;
+  beforeAll(async () => {
+    locked = await startApi(db.url, { GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "true" });
+  });
+  afterAll(() => locked?.stop());
+
+  it("refuses anonymous and wrong-key reads with 401, serves reads with a key", async () => {
+    const anon = await gql(locked.endpoint, `{ prefectures { code } }`);
+    expect(anon.status).toBe(401);
+    expect(ext(anon).code).toBe("UNAUTHENTICATED");
+    const wrong = await gql(locked.endpoint, `{ prefectures { code } }`, {}, { key: "nope-nope-nope-nope-nope" });
+    expect(wrong.status).toBe(401);
+    const ok = await gql(locked.endpoint, `{ prefectures { code } }`, {}, { key: API_KEY });
+    expect(ok.status).toBe(200);
+    expect(ok.data.prefectures).toHaveLength(14);
+  });
+});
