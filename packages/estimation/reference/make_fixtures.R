@@ -118,10 +118,6 @@ tight_env$theta.ml <- tight_theta_ml
 glm_nb_tight <- MASS::glm.nb
 environment(glm_nb_tight) <- tight_env
 
-nb2_loglik <- function(y, mu, theta, w) {
-  sum(w * (lgamma(theta + y) - lgamma(theta) - lgamma(y + 1) + theta * log(theta) + y * log(mu) - (theta + y) * log(theta + mu)))
-}
-
 # (X' diag(W) X)^-1 computed on max-scaled columns (the hard-scales design is otherwise singular to solve()).
 inv_info <- function(X, W) {
   D <- apply(abs(X), 2, max)
@@ -149,7 +145,14 @@ nb2_newton_polish <- function(X, y, w, off, beta, theta, iters = 20) {
     theta <- theta - step[length(step)]
     if (max(abs(step) / pmax(abs(c(beta, theta)), 1e-8)) < 1e-15) break
   }
-  list(beta = beta / D, theta = theta, iterations = it)
+  list(beta = unname(beta / D), theta = unname(theta), iterations = it)
+}
+
+# NB2 log-likelihood without catastrophic cancellation for large y:
+#   lgamma(theta + y) - lgamma(theta) - lgamma(y + 1) = -lbeta(theta, y + 1) - log(theta + y)
+#   theta log(theta) + y log(mu) - (theta + y) log(theta + mu) = y log(mu / (theta + mu)) + theta log(theta / (theta + mu))
+nb2_loglik_stable <- function(y, mu, theta, w) {
+  sum(w * (-lbeta(theta, y + 1) - log(theta + y) + y * log(mu / (theta + mu)) + theta * log(theta / (theta + mu))))
 }
 
 # Score of the full NB2 log-likelihood in (beta, theta) at the fit: a convergence check.
@@ -211,7 +214,7 @@ robust_set <- function(fit, clusters, X, predictors) {
 # One dataset: NB2 (glm.nb) and Poisson (glm) with the full set of statistics.
 #   d: data frame read back from the CSV; offset_col: column on the log scale used as offset (or NULL);
 #   clusters: named list of cluster vectors (names = CSV column names).
-fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = list(), nb2 = TRUE) {
+fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = list(), nb2 = TRUE, ctrl = CTRL) {
   y <- d[[outcome]]
   n <- length(y)
   w <- rep(1, n)
@@ -229,14 +232,14 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
   predictor_sd <- vapply(predictors, function(p) sd(d[[p]]), 0)
 
   # ---- Poisson
-  pois <- glm(f, family = poisson, data = d, control = CTRL)
+  pois <- glm(f, family = poisson, data = d, control = ctrl)
   # glm.fit's final working weights (hence vcov) are those of the penultimate iterate, which can be
   # ~1e-7 away from the optimum; refitting from the converged coefficients puts them at the optimum.
-  for (rep in 1:3) pois <- glm(f, family = poisson, data = d, control = CTRL, start = coef(pois))
+  for (rep in 1:3) pois <- glm(f, family = poisson, data = d, control = ctrl, start = coef(pois))
   stopifnot(pois$converged)
   stopifnot(max(abs(drop(X %*% coef(pois)) + off - pois$linear.predictors)) < 1e-10)
   pois_score <- colSums(X * (y - fitted(pois)))
-  pois0 <- glm(f0, family = poisson, data = d, control = CTRL)
+  pois0 <- glm(f0, family = poisson, data = d, control = ctrl)
   Vp <- vcov(pois)
   # vcov must be the inverse expected information at the reported coefficients.
   stopifnot(max(abs(sqrt(diag(inv_info(X, w * fitted(pois)))) / sqrt(diag(Vp)) - 1)) < 1e-11)
@@ -272,9 +275,9 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
 
   if (nb2) {
     # ---- NB2: tight glm.nb, refitted from its own theta until theta is stable.
-    nb <- glm_nb_tight(f, data = d, control = CTRL)
+    nb <- glm_nb_tight(f, data = d, control = ctrl)
     for (rep in 1:5) {
-      nb_again <- glm_nb_tight(f, data = d, control = CTRL, init.theta = nb$theta)
+      nb_again <- glm_nb_tight(f, data = d, control = ctrl, init.theta = nb$theta)
       stable <- abs(nb_again$theta - nb$theta) <= 1e-11 * nb$theta &&
         max(abs(coef(nb_again) - coef(nb)) / pmax(abs(coef(nb)), 1e-300)) <= 1e-11
       nb <- nb_again
@@ -286,20 +289,29 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
     # by joint Newton on the full log-likelihood, then rerun glm.nb from the polished values so that
     # the returned object (used by summary, logLik, sandwich) sits at the optimum to rounding error.
     pol <- nb2_newton_polish(X, y, w, off, coef(nb), nb$theta)
-    nb <- glm_nb_tight(f, data = d, control = CTRL, start = pol$beta, init.theta = pol$theta)
+    nb <- glm_nb_tight(f, data = d, control = ctrl, start = pol$beta, init.theta = pol$theta)
     stopifnot(nb$converged, is.null(nb$th.warn))
     # The offset really is in the model: eta = X beta + offset.
     stopifnot(max(abs(drop(X %*% coef(nb)) + off - nb$linear.predictors)) < 1e-10)
     sc <- nb2_score(nb, X, y, w)
-    nb0 <- glm_nb_tight(f0, data = d, control = CTRL)
+    nb0 <- suppressWarnings(glm_nb_tight(f0, data = d, control = ctrl))
     s <- summary(nb)
     Vn <- vcov(nb) # = summary(nb)$cov.scaled, dispersion 1: expected information, theta known
     stopifnot(max(abs(sqrt(diag(inv_info(X, w * fitted(nb) / (1 + fitted(nb) / nb$theta)))) / sqrt(diag(Vn)) - 1)) < 1e-11)
     stopifnot(max(abs(Vn - s$cov.scaled)) == 0)
     lln <- logLik(nb)
-    stopifnot(abs(as.numeric(lln) - nb2_loglik(y, fitted(nb), nb$theta, w)) < 1e-9)
+    # MASS's logLik sums lgamma(theta + y) - lgamma(y + 1) and y log(mu) - (theta + y) log(theta + mu),
+    # which cancel badly for large counts (~1e-7 absolute at y ~ 1e7). The reference uses the stable form.
+    ll_nb <- nb2_loglik_stable(y, fitted(nb), nb$theta, w)
+    # Intercept-only NB2 (own theta), polished by joint Newton like the full model; glm.nb's own
+    # alternation test uses the cancelling log-likelihood and may stop short for large counts.
+    X0 <- X[, 1, drop = FALSE]
+    pol0 <- nb2_newton_polish(X0, y, w, off, coef(nb0), nb0$theta)
+    ll_nb0 <- nb2_loglik_stable(y, drop(exp(X0 %*% pol0$beta + off)), pol0$theta, w)
+    stopifnot(abs(as.numeric(lln) - ll_nb) < 1e-6)
+    df_nb <- attr(lln, "df")
     # Same numbers from the factor-free formula MASS documents (sanity check of the tightness):
-    mass_default <- suppressWarnings(glm.nb(f, data = d, control = CTRL))
+    mass_default <- suppressWarnings(glm.nb(f, data = d, control = ctrl))
     res$nb2 <- list(
       call = paste0("glm.nb(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", control = glm.control(epsilon = 1e-12, maxit = 200)) with theta.ml iterated to 1e-13"),
       converged = nb$converged,
@@ -312,22 +324,25 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
       thetaStdError = nb$SE.theta,
       alpha = 1 / nb$theta,
       alphaStdErrorDelta = nb$SE.theta / nb$theta^2,
-      logLik = as.numeric(lln),
-      logLikDf = attr(lln, "df"),
-      nullLogLik = as.numeric(logLik(nb0)),
-      nullTheta = nb0$theta,
-      aic = AIC(nb),
-      bic = BIC(nb),
+      logLik = ll_nb,
+      logLikDf = df_nb,
+      nullLogLik = ll_nb0,
+      nullTheta = pol0$theta,
+      aic = -2 * ll_nb + 2 * df_nb,
+      bic = -2 * ll_nb + log(n) * df_nb,
       deviance = deviance(nb),
       nullDeviance = nb$null.deviance,
       dfResidual = nb$df.residual,
       pearsonChi2 = sum(residuals(nb, "pearson")^2),
-      pseudoR2 = 1 - as.numeric(lln) / as.numeric(logLik(nb0)),
-      lrTest = list(statistic = 2 * (as.numeric(lln) - as.numeric(llp)),
-                    pValue = 0.5 * pchisq(2 * (as.numeric(lln) - as.numeric(llp)), 1, lower.tail = FALSE)),
+      pseudoR2 = 1 - ll_nb / ll_nb0,
+      lrTest = list(statistic = 2 * (ll_nb - as.numeric(llp)),
+                    pValue = 0.5 * pchisq(2 * (ll_nb - as.numeric(llp)), 1, lower.tail = FALSE)),
       marginalEffects = marginal_effects(coef(nb), X, fitted(nb), Vn, predictors),
       robust = robust_set(nb, clusters, X, predictors),
       check = list(
+        logLikMinusMassLogLik = ll_nb - as.numeric(lln),
+        aicMinusMassAic = (-2 * ll_nb + 2 * df_nb) - AIC(nb),
+        nullLogLikMinusMass = ll_nb0 - as.numeric(logLik(nb0)),
         scoreMaxAbs = max(abs(sc)),
         newtonStepRelMax = {
           p2 <- nb2_newton_polish(X, y, w, off, coef(nb), nb$theta, iters = 1)
@@ -387,6 +402,8 @@ quine_df <- data.frame(
   Exposure = 1 + seq_len(nrow(q)) %% 5,
   # Frequency weights for the weights comparison: 1..3 by row.
   Freq = 1 + seq_len(nrow(q)) %% 3,
+  # Counts near 1e7 for the large-counts fixture.
+  Days_1e5 = q$Days * 100000,
   stringsAsFactors = FALSE
 )
 quine_df$LogExposure <- log(quine_df$Exposure)
@@ -442,6 +459,16 @@ quine_w_spec <- spec_list("Days", quine_pred, clusters = c("Block", "EthSex"))
 quine_w_spec$weights <- "Freq"
 write_fixture("quine_weights", "MASS::quine with frequency weights", "reference/data/quine.csv", quine_w_spec, quine_w_fit,
               "quine with frequency weights Freq = 1 + (id %% 3); references are fits on the expanded data (rows repeated Freq times). fitted is per CSV row; n, dfResidual, bic, vif, predictorSd refer to the expanded data.")
+
+# 1b''. Counts near 1e7: Days * 1e5 (max 8.1e6). NB2 stays overdispersed (theta ~ 1.3); the
+#       log-likelihood needs lgamma(y + theta) - lgamma(theta) at y ~ 1e7.
+# glm.fit's relative-deviance test cannot reach 1e-12 here (the deviance terms cancel from ~1e7), so
+# epsilon is 1e-10; the joint Newton polish still puts (beta, theta) at the optimum.
+quine_big_fit <- fit_dataset(qd, "Days_1e5", quine_pred, clusters = list(Block = qd$Block),
+                             ctrl = glm.control(epsilon = 1e-10, maxit = 200))
+write_fixture("quine_big_counts", "MASS::quine, counts x 1e5", "reference/data/quine.csv",
+              spec_list("Days_1e5", quine_pred, clusters = c("Block")), quine_big_fit,
+              "quine with the outcome multiplied by 1e5 (counts up to 8.1e6): a large-counts check")
 
 # 1c. Hard scales: EthN * 1e9 and LrnSL * 1e-6 (coefficients scale by 1e-9 and 1e6; everything else unchanged).
 scaled_df <- data.frame(id = qd$id, Days = qd$Days, EthN_1e9 = qd$EthN * 1e9, SexM = qd$SexM, AgeF1 = qd$AgeF1,
