@@ -1,0 +1,116 @@
+// npm run bench:api -w @govdiffusion/api
+// Starts the BUILT server (a child process, so the load generator does not share its event loop) on a
+// temporary SQLite database migrated and seeded with the Guangxi default, then drives it with
+// autocannon at 32 connections: whatIf (fiscal revenue +10% in all counties, delta method),
+// counties, and `{ __typename }` (the floor: HTTP + GraphQL overhead with no work).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), "govdiffusion-bench-api-"));
+
+const child = spawn(process.execPath, [path.join(here, "server.mjs")], {
+  env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const cleanup = () => {
+  child.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+};
+process.on("exit", cleanup);
+
+const url = await new Promise((resolve, reject) => {
+  const rl = createInterface({ input: child.stdout });
+  rl.on("line", (line) => {
+    try {
+      const msg = JSON.parse(line);
+      if (msg.url) resolve(msg.url);
+    } catch {
+      /* pino lines */
+    }
+  });
+  child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
+});
+
+async function gql(query, variables = {}) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const body = await res.json();
+  if (body.errors) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const { models } = await gql("{ models { id name outcome predictors } }");
+if (models.length === 0) throw new Error("no seeded model");
+const model = models[0];
+
+const WHAT_IF = `query WhatIf($modelId: Int!) {
+  whatIf(modelId: $modelId, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }], options: { uncertainty: DELTA }) {
+    baselineTotal scenarioTotal difference { estimate stdError lower upper }
+    counties { code name baseline scenario difference { estimate lower upper } probabilityAtLeastOne }
+  }
+}`;
+const targets = [
+  { name: "whatIf (fiscal +10%, all counties, DELTA)", query: WHAT_IF, variables: { modelId: model.id } },
+  { name: "counties", query: "{ counties { code name nameEn kind prefectureCode } }", variables: {} },
+  { name: "{ __typename }", query: "{ __typename }", variables: {} },
+];
+
+// Correctness first: the benchmarked queries answer without errors.
+const sample = await gql(WHAT_IF, { modelId: model.id });
+console.log(`model ${model.id} "${model.name}": ${model.outcome} ~ ${model.predictors.join(" + ")}`);
+console.log(`whatIf: ${sample.whatIf.counties.length} counties, baseline ${sample.whatIf.baselineTotal.toFixed(1)}, ` +
+  `scenario ${sample.whatIf.scenarioTotal.toFixed(1)}, difference ${sample.whatIf.difference.estimate.toFixed(2)} ` +
+  `[${sample.whatIf.difference.lower.toFixed(2)}, ${sample.whatIf.difference.upper.toFixed(2)}]`);
+for (const t of targets) await gql(t.query, t.variables);
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)];
+}
+
+async function run(t, duration) {
+  const latencies = [];
+  const body = JSON.stringify({ query: t.query, variables: t.variables });
+  const instance = autocannon({
+    url, connections, duration, method: "POST", body,
+    headers: { "content-type": "application/json" },
+  });
+  instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await new Promise((resolve, reject) => instance.on("done", resolve).on("error", reject));
+  latencies.sort((a, b) => a - b);
+  return {
+    name: t.name,
+    requests: result.requests.total,
+    rps: result.requests.total / duration,
+    p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
+    non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+  };
+}
+
+console.log(`\nwarm-up 2 s each; then ${seconds} s per query at ${connections} connections (node ${process.version})`);
+for (const t of targets) await run(t, 2);
+const results = [];
+for (const t of targets) results.push(await run(t, seconds));
+
+const pad = (s, n) => String(s).padEnd(n);
+const num = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+console.log(`\n${pad("query", 44)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}non-2xx/errors`);
+for (const r of results) {
+  console.log(`${pad(r.name, 44)}${pad(num(r.rps, 0), 10)}${pad(num(r.p50), 9)}${pad(num(r.p95), 9)}${pad(num(r.p99), 9)}${r.non2xx}/${r.errors + r.timeouts}`);
+}
+const whatIf = results[0];
+const floor = results[2];
+const ratio = whatIf.rps / floor.rps;
+console.log(`\nwhatIf / { __typename } throughput ratio: ${num(ratio, 2)} (target >= 0.5)`);
+console.log(`whatIf p95: ${num(whatIf.p95)} ms (target < 10 ms)`);
+const failed = results.some((r) => r.non2xx > 0 || r.errors > 0);
+process.exitCode = failed ? 1 : 0;
+cleanup();
