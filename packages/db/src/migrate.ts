@@ -27,7 +27,11 @@ export function migrationsDir(provider: Provider): string {
     path.resolve(here, "..", "..", "..", "prisma", provider, "migrations"),
     path.resolve(here, "migrations", provider),
   ];
-  for (const dir of candidates) if (fs.existsSync(dir)) return dir;
+  // The repo candidate must sit next to its schema.prisma (when installed under node_modules,
+  // ../../../prisma would be the `prisma` npm package instead).
+  const [repo, shipped] = candidates as [string, string];
+  if (fs.existsSync(path.join(repo, "..", "schema.prisma")) && fs.existsSync(repo)) return repo;
+  if (fs.existsSync(shipped)) return shipped;
   throw new Error(`no migrations found for ${provider}; looked in ${candidates.join(", ")}`);
 }
 
