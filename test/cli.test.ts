@@ -217,6 +217,9 @@ describe("govdiffusion fit --format json", () => {
     expect(json.dropped).toBe(2);
     const warning = json.warnings.find((w) => w.code === "ROWS_DROPPED_MISSING");
     expect(warning?.rows).toEqual([0, 5]);
+    const table = await run(["fit", file, "--outcome", "Days", "--predictors", PREDICTORS]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("n = 144 rows used, dropped 2 rows with missing values (missing.csv lines 2, 7)");
   });
 
   it("reports an aliased (exactly collinear) predictor with a null estimate", async () => {

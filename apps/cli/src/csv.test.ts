@@ -63,7 +63,7 @@ describe("readCsvColumns", () => {
     expect(await failure(readCsvColumns(join(dir, "nope.csv"), ["y"]))).toBe(`cannot read ${join(dir, "nope.csv")}: no such file`);
     const sub = join(dir, "sub");
     mkdirSync(sub);
-    expect(await failure(readCsvColumns(sub, ["y"]))).toBe(`cannot read ${sub}: not a regular file`);
+    expect(await failure(readCsvColumns(sub, ["y"]))).toBe(`cannot read ${sub}: it is a directory`);
     expect(await failure(readCsvColumns(csv("g.csv", ""), ["y"]))).toContain("is empty");
     expect(await failure(readCsvColumns(csv("h.csv", "y,x\n"), ["y"]))).toContain("has a header but no data rows");
     expect(await failure(readCsvColumns(csv("i.csv", "y,y\n1,2\n"), ["y"]))).toContain('column "y" appears twice');

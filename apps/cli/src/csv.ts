@@ -31,13 +31,14 @@ export async function readCsvColumns(
   numeric: readonly string[],
   strings: readonly string[] = [],
 ): Promise<CsvColumns> {
-  let isFile: boolean;
+  let isDirectory: boolean;
   try {
-    isFile = (await stat(file)).isFile();
+    isDirectory = (await stat(file)).isDirectory();
   } catch {
     throw new CliError(`cannot read ${file}: no such file`);
   }
-  if (!isFile) throw new CliError(`cannot read ${file}: not a regular file`);
+  // Pipes are fine (e.g. /dev/stdin); a directory is a mistake worth naming.
+  if (isDirectory) throw new CliError(`cannot read ${file}: it is a directory`);
   const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true });
   const source = createReadStream(file);
   // pipe() does not forward read errors; hand them to the parser so the loop below sees them.

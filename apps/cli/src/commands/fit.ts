@@ -174,11 +174,19 @@ export function toFitJson(fit: FitResult): FitJson {
 }
 
 /** Table output: R-like summary, then the data accounting the summary may not show. */
-export function formatFitTable(fit: FitResult, file: string): string {
+export function formatFitTable(fit: FitResult, file: string, totalRows: number): string {
   const lines = [`Data: ${basename(file)}`, "", formatSummary(fit).trimEnd(), ""];
-  lines.push(
-    `n = ${fit.n} rows used, dropped ${fit.dropped} row${fit.dropped === 1 ? "" : "s"} with missing values`,
-  );
+  let accounting = `n = ${fit.n} rows used, dropped ${fit.dropped} row${fit.dropped === 1 ? "" : "s"} with missing values`;
+  if (fit.dropped > 0) {
+    // Name the dropped rows as file lines (header = line 1) so they can be found in the CSV.
+    const used = new Set(fit.usedRows);
+    const droppedLines: number[] = [];
+    for (let row = 0; droppedLines.length < 11 && row < totalRows; row++) {
+      if (!used.has(row)) droppedLines.push(row + 2);
+    }
+    accounting += ` (${basename(file)} line${fit.dropped === 1 ? "" : "s"} ${formatRows(droppedLines.slice(0, 10))}${fit.dropped > 10 ? ` and ${fit.dropped - 10} more` : ""})`;
+  }
+  lines.push(accounting);
   return lines.join("\n") + "\n";
 }
 
@@ -192,7 +200,7 @@ export const fit: Command = async (argv) => {
   const numeric = [spec.outcome, ...spec.predictors];
   if (spec.offset !== undefined) numeric.push(spec.offset);
   if (spec.exposure !== undefined) numeric.push(spec.exposure);
-  const { table } = await readCsvColumns(file, numeric, spec.cluster !== undefined ? [spec.cluster] : []);
+  const { table, rows } = await readCsvColumns(file, numeric, spec.cluster !== undefined ? [spec.cluster] : []);
   let result: FitResult;
   try {
     result = fitCountModel(table, spec);
@@ -204,6 +212,6 @@ export const fit: Command = async (argv) => {
     }
     throw err;
   }
-  process.stdout.write(format === "json" ? JSON.stringify(toFitJson(result)) + "\n" : formatFitTable(result, file));
+  process.stdout.write(format === "json" ? JSON.stringify(toFitJson(result)) + "\n" : formatFitTable(result, file, rows));
   return 0;
 };
