@@ -190,19 +190,27 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   let wSum = 0;
   for (let r = 0; r < n; r++) wSum += w[r]!;
   const m = predictors.length;
+  // Columns restricted to the used rows (the input arrays themselves when every row is used).
+  const allUsed = n === total;
+  const cols = xAll.map((col) => {
+    if (allUsed) return col;
+    const c = new Float64Array(n);
+    for (let r = 0; r < n; r++) c[r] = col[usedRows[r]!]!;
+    return c;
+  });
   const mean = new Float64Array(m);
   const popSd = new Float64Array(m);
   const rms = new Float64Array(m);
   const predictorSd: Record<string, number> = {};
   for (let j = 0; j < m; j++) {
-    const col = xAll[j]!;
+    const col = cols[j]!;
     let s = 0;
-    for (let r = 0; r < n; r++) s += w[r]! * col[usedRows[r]!]!;
+    for (let r = 0; r < n; r++) s += w[r]! * col[r]!;
     const c = s / wSum;
     let ss = 0;
     let sq = 0;
     for (let r = 0; r < n; r++) {
-      const v = col[usedRows[r]!]!;
+      const v = col[r]!;
       ss += w[r]! * (v - c) * (v - c);
       sq += w[r]! * v * v;
     }
@@ -223,18 +231,25 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
       scale[j] = rms[j]! > 0 ? rms[j]! : 1;
     }
   }
-  const z = new Float64Array(n * m);
-  for (let r = 0; r < n; r++) {
-    const i = usedRows[r]!;
-    for (let j = 0; j < m; j++) z[r * m + j] = (xAll[j]![i]! - center[j]!) / scale[j]!;
+  // The design is built once, row-major with stride P = intercept + all predictors; aliased
+  // columns are squeezed out in place afterwards (one copy of the design in memory).
+  const first = intercept ? 1 : 0;
+  const P = m + first;
+  let x = new Float64Array(n * P);
+  for (let j = 0; j < m; j++) {
+    const col = cols[j]!;
+    const c = center[j]!;
+    const sc = scale[j]!;
+    for (let r = 0, o = first + j; r < n; r++, o += P) x[o] = (col[r]! - c) / sc;
   }
+  if (intercept) for (let o = 0; o < n * P; o += P) x[o] = 1;
   const gram = new Float64Array(m * m);
-  for (let r = 0; r < n; r++) {
+  for (let r = 0, off = first; r < n; r++, off += P) {
     const wr = w[r]!;
-    const off = r * m;
     for (let a = 0; a < m; a++) {
-      const t = wr * z[off + a]!;
-      for (let b = a; b < m; b++) gram[a * m + b] = gram[a * m + b]! + t * z[off + b]!;
+      const t = wr * x[off + a]!;
+      const base = a * m;
+      for (let b = a; b < m; b++) gram[base + b] = gram[base + b]! + t * x[off + b]!;
     }
   }
   for (let k = 0; k < m * m; k++) gram[k] = gram[k]! / wSum;
@@ -243,7 +258,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   const ownNormFactor = new Float64Array(m);
   for (let j = 0; j < m; j++) ownNormFactor[j] = intercept ? (rms[j]! > 0 ? popSd[j]! / rms[j]! : 0) : rms[j]! > 0 ? 1 : 0;
   let keep = rankByGram(gram, m, ownNormFactor);
-  if (keep === null) keep = rankByGramSchmidt(z, n, m, w, ownNormFactor, intercept);
+  if (keep === null) keep = rankByGramSchmidt(x, P, first, n, m, w, ownNormFactor, intercept);
 
   const aliased = terms.map(() => false);
   const estimableTerms: string[] = intercept ? [INTERCEPT_TERM] : [];
@@ -281,12 +296,15 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   }
 
   const p = estimableTerms.length;
-  const x = new Float64Array(n * p);
-  const first = intercept ? 1 : 0;
-  for (let r = 0; r < n; r++) {
-    const o = r * p;
-    if (intercept) x[o] = 1;
-    for (let q = 0; q < kept.length; q++) x[o + first + q] = z[r * m + kept[q]!]!;
+  if (p < P) {
+    // Squeeze out aliased columns; destination index never exceeds the source index.
+    for (let r = 0; r < n; r++) {
+      const src = r * P;
+      const dst = r * p;
+      if (intercept) x[dst] = x[src]!;
+      for (let q = 0; q < kept.length; q++) x[dst + first + q] = x[src + first + kept[q]!]!;
+    }
+    x = x.subarray(0, n * p);
   }
   const centerOut = new Float64Array(p);
   const scaleOut = new Float64Array(p).fill(1);
@@ -382,7 +400,9 @@ function rankByGram(gram: Float64Array, m: number, ownNormFactor: Float64Array):
 
 /** Precise column-order rank detection: modified Gram-Schmidt with re-orthogonalisation on the data. */
 function rankByGramSchmidt(
-  z: Float64Array,
+  x: Float64Array,
+  stride: number,
+  first: number,
   n: number,
   m: number,
   w: Float64Array,
@@ -405,7 +425,7 @@ function rankByGramSchmidt(
     const v = new Float64Array(n);
     let norm0 = 0;
     for (let r = 0; r < n; r++) {
-      v[r] = sw[r]! * z[r * m + j]!;
+      v[r] = sw[r]! * x[r * stride + first + j]!;
       norm0 += v[r]! * v[r]!;
     }
     norm0 = Math.sqrt(norm0);

@@ -177,3 +177,32 @@ export function log1pmx(u: number): number {
   }
   return Math.log1p(u) - u;
 }
+
+/**
+ * stirlerr(n) = lgamma(n + 1) - (n + 1/2) log(n) + n - log(sqrt(2 pi)) for n > 0 (Loader 2000),
+ * the Stirling-formula error that dpois/dnbinom use to avoid cancellation for large counts.
+ */
+export function stirlerr(n: number): number {
+  if (n > 15) return stirlingCorrection(n);
+  return lgamma(n + 1) - (n + 0.5) * Math.log(n) + n - LOG_SQRT_2PI;
+}
+
+/** bd0(x, m) = x log(x / m) + m - x >= 0, accurate when x is close to m (Loader 2000). */
+export function bd0(x: number, m: number): number {
+  if (x === 0) return m;
+  const d = x - m;
+  if (Math.abs(d) < 0.1 * (x + m)) {
+    const v = d / (x + m);
+    let s = d * v;
+    let ej = 2 * x * v;
+    const v2 = v * v;
+    for (let j = 1; j < 1000; j++) {
+      ej *= v2;
+      const s1 = s + ej / (2 * j + 1);
+      if (s1 === s) return s1;
+      s = s1;
+    }
+    return s;
+  }
+  return x * Math.log(x / m) + m - x;
+}

@@ -11,9 +11,9 @@
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
 import { EstimationError } from "./errors.js";
-import { crossProducts, makeGlmData, withDesign, type GlmData } from "./glm/common.js";
-import { alphaScoreAtZero, fitNegbin, negbinDerivatives, negbinLogLik } from "./glm/negbin.js";
-import { fitPoisson, poissonDerivatives, poissonLogLik } from "./glm/poisson.js";
+import { crossProducts, interceptOnly, makeGlmData, type GlmData } from "./glm/common.js";
+import { alphaScoreAtZero, fitNegbin, negbinDerivatives, negbinLogLik, negbinLogLikAccurate } from "./glm/negbin.js";
+import { fitPoisson, poissonDerivatives, poissonLogLik, poissonLogLikAccurate } from "./glm/poisson.js";
 import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
 import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
 
@@ -35,9 +35,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
 
   // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
   const pois = fitPoisson(gd, maxIterations);
+  const poisLL = poissonLogLikAccurate(gd); // d.mu is at pois.beta
   let beta = pois.beta;
   let alpha = 0;
-  let ll = pois.ll;
+  let ll = poisLL;
   let converged = pois.converged;
   let iterations = pois.iterations;
   let lastStep = pois.lastStep;
@@ -60,7 +61,6 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
       else {
         beta = nb.beta;
         alpha = nb.alpha;
-        ll = nb.ll;
         converged = nb.converged;
         lastStep = nb.lastStep;
       }
@@ -75,8 +75,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   }
   const isNb = spec.family === "negbin2" && !atBoundary;
   // Refresh eta/mu at the final estimates.
-  if (isNb) negbinLogLik(gd, beta, alpha);
-  else poissonLogLik(gd, beta);
+  if (isNb) {
+    negbinLogLik(gd, beta, alpha);
+    ll = negbinLogLikAccurate(gd, alpha);
+  } else poissonLogLik(gd, beta);
 
   if (!converged) {
     warnings.push({
@@ -185,7 +187,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const lrTest =
     spec.family === "negbin2"
       ? (() => {
-          const statistic = isNb ? Math.max(0, 2 * (ll - pois.ll)) : 0;
+          const statistic = isNb ? Math.max(0, 2 * (ll - poisLL)) : 0;
           return { statistic, pValue: statistic > 0 ? 0.5 * chiSquare1Sf(statistic) : 1 };
         })()
       : null;
@@ -387,10 +389,17 @@ function nullModels(
   isNb: boolean,
   maxIterations: number,
 ): { logLikelihood: number; deviance: number } {
-  const ones = new Float64Array(gd.n).fill(1);
-  const g1 = withDesign(gd, ones, 1);
-  const pois0 = fitPoisson(g1, maxIterations);
-  let logLikelihood = pois0.ll;
+  const g1 = interceptOnly(gd);
+  // The Poisson intercept-only MLE is closed-form: exp(b0) = sum w y / sum w exp(offset).
+  let wy = 0;
+  let wE = 0;
+  for (let i = 0; i < g1.n; i++) {
+    wy += g1.w[i]! * g1.y[i]!;
+    wE += g1.w[i]! * g1.expOffset![i]!;
+  }
+  const pois0 = fitPoisson(g1, maxIterations, Float64Array.of(Math.log(wy / wE)));
+  const poisLL0 = poissonLogLikAccurate(g1);
+  let logLikelihood = poisLL0;
   if (family === "negbin2") {
     poissonLogLik(g1, pois0.beta);
     const score0 = alphaScoreAtZero(g1);
@@ -403,7 +412,7 @@ function nullModels(
         den += g1.w[i]! * g1.mu[i]! * g1.mu[i]!;
       }
       const nb0 = fitNegbin(g1, maxIterations, pois0.beta, Math.min(Math.max(num / den, 1e-4), 1e4));
-      if (!nb0.collapsed) logLikelihood = Math.max(nb0.ll, pois0.ll);
+      if (!nb0.collapsed) logLikelihood = Math.max(negbinLogLikAccurate(g1, nb0.alpha), poisLL0);
     }
   }
   let deviance: number;

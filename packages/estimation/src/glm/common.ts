@@ -24,6 +24,11 @@ export interface GlmData {
   /** Work buffers, length n. */
   work1: Float64Array;
   work2: Float64Array;
+  /**
+   * Set for intercept-only designs (null models): exp(offset), so mu = exp(b0) * expOffset needs
+   * no exp per row.
+   */
+  expOffset: Float64Array | null;
 }
 
 export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
@@ -49,17 +54,39 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     mu: new Float64Array(n),
     work1: new Float64Array(n),
     work2: new Float64Array(n),
+    expOffset: null,
   };
 }
 
-/** Same outcome, weights and offset with a different design (shares the grouped sums). */
-export function withDesign(d: GlmData, x: Float64Array, p: number): GlmData {
-  return { ...d, x, p, eta: new Float64Array(d.n), mu: new Float64Array(d.n), work1: new Float64Array(d.n), work2: new Float64Array(d.n) };
+/** Same outcome, weights and offset with an intercept-only design (shares the grouped sums). */
+export function interceptOnly(d: GlmData): GlmData {
+  const n = d.n;
+  const expOffset = new Float64Array(n);
+  for (let i = 0; i < n; i++) expOffset[i] = Math.exp(d.offset[i]!);
+  return {
+    ...d,
+    x: new Float64Array(n).fill(1),
+    p: 1,
+    eta: new Float64Array(n),
+    mu: new Float64Array(n),
+    work1: new Float64Array(n),
+    work2: new Float64Array(n),
+    expOffset,
+  };
 }
 
 /** eta = offset + X beta, mu = exp(eta). */
 export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
-  const { n, p, x, offset, eta, mu } = d;
+  const { n, p, x, offset, eta, mu, expOffset } = d;
+  if (expOffset !== null) {
+    const b0 = beta[0]!;
+    const c = Math.exp(b0);
+    for (let i = 0; i < n; i++) {
+      eta[i] = b0 + offset[i]!;
+      mu[i] = c * expOffset[i]!;
+    }
+    return;
+  }
   for (let i = 0, o = 0; i < n; i++, o += p) {
     let s = offset[i]!;
     for (let j = 0; j < p; j++) s += x[o + j]! * beta[j]!;
@@ -133,6 +160,13 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, k: number): numb
 /** Convergence thresholds: relative log-likelihood change and Newton decrement g'A^-1 g (dimensionless). */
 export const REL_TOL = 1e-10;
 export const DECREMENT_TOL = 1e-9;
+/** Below this decrement a Newton step is accepted without comparing log-likelihoods. */
+export const TINY_DECREMENT = 1e-6;
+/**
+ * At this decrement the iterate is at the optimum to machine precision, so a relative change of the
+ * log-likelihood above REL_TOL can only be rounding noise (counts in the millions).
+ */
+export const NOISE_DECREMENT = 1e-15;
 
 export interface NewtonResult {
   beta: Float64Array;

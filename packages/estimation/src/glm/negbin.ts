@@ -9,8 +9,28 @@
  * written so that it stays accurate as alpha -> 0 (theta -> infinity), where the textbook
  * digamma/trigamma forms cancel catastrophically.
  */
-import { digamma, digammaTail, digammaTailDerivative, lgamma, log1pmx, stirlingCorrection, trigamma } from "../distributions.js";
-import { linearPredictor, newtonDirection, dot, DECREMENT_TOL, REL_TOL, type GlmData, type NewtonResult } from "./common.js";
+import {
+  bd0,
+  digamma,
+  digammaTail,
+  digammaTailDerivative,
+  lgamma,
+  log1pmx,
+  stirlerr,
+  stirlingCorrection,
+  trigamma,
+} from "../distributions.js";
+import {
+  linearPredictor,
+  newtonDirection,
+  dot,
+  DECREMENT_TOL,
+  NOISE_DECREMENT,
+  REL_TOL,
+  TINY_DECREMENT,
+  type GlmData,
+  type NewtonResult,
+} from "./common.js";
 
 /** Outcomes up to this value use explicit sums for G0 and its derivatives. */
 const SMALL_Y = 64;
@@ -128,6 +148,48 @@ export function negbinLogLikAtMu(d: GlmData, alpha: number): number {
     s += w[i]! * (yi * eta[i]! - (yi + theta) * Math.log1p(alpha * mu[i]!));
   }
   return s + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
+}
+
+/**
+ * Saturated log-likelihood term S(y, alpha) = l(y; mu = y), written without the large
+ * cancelling pieces (lgamma of counts in the millions).
+ */
+export function saturatedTerm(y: number, alpha: number): number {
+  if (y === 0) return 0;
+  const theta = 1 / alpha;
+  const u = alpha * y;
+  if (y <= SMALL_Y) {
+    let g0 = 0;
+    for (let j = 1; j < y; j++) g0 += Math.log1p(j * alpha);
+    return g0 + y * Math.log(y) - (y + theta) * Math.log1p(u) - lgamma(y + 1);
+  }
+  if (theta > 30) {
+    const ds = stirlingCorrection(theta + y) - stirlingCorrection(theta);
+    return -stirlerr(y) - 0.5 * Math.log(2 * Math.PI * y) - 0.5 * Math.log1p(u) + ds;
+  }
+  // lgamma(y + theta) - lgamma(y + 1) by the Stirling difference (both arguments > 64).
+  const a = y + theta;
+  const b = y + 1;
+  const dl = (b - 0.5) * Math.log1p((theta - 1) / b) + (theta - 1) * Math.log(a) - (theta - 1) + stirlingCorrection(a) - stirlingCorrection(b);
+  return dl - lgamma(theta) - y * Math.log1p(1 / u) - theta * Math.log1p(u);
+}
+
+/**
+ * Full log-likelihood at d.mu as saturated part minus half the unit deviances, each computed
+ * with Loader's bd0: sum_y W_y S(y) - sum w (bd0(y, mu) - bd0(y + theta, mu + theta)).
+ * Accurate for counts in the millions, where the textbook lgamma form loses ~1e-6.
+ */
+export function negbinLogLikAccurate(d: GlmData, alpha: number): number {
+  const { n, y, w, mu, groupValues, groupWeights } = d;
+  const theta = 1 / alpha;
+  let s = 0;
+  for (let g = 0; g < groupValues.length; g++) s += groupWeights[g]! * saturatedTerm(groupValues[g]!, alpha);
+  for (let i = 0; i < n; i++) {
+    const yi = y[i]!;
+    const mi = mu[i]!;
+    s -= w[i]! * (bd0(yi, mi) - bd0(yi + theta, mi + theta));
+  }
+  return s;
 }
 
 /**
@@ -265,7 +327,9 @@ export function fitNegbin(
       for (let j = 0; j < p; j++) trial[j] = beta[j]! + s * step[j]!;
       trialAlpha = fixedAlpha ? alpha : alpha * Math.exp(s * step[p]!);
       llTrial = negbinLogLik(d, trial, trialAlpha);
-      if (Number.isFinite(llTrial) && llTrial >= ll - 1e-13 * Math.abs(ll)) {
+      // A Newton step with a tiny predicted gain is taken as is: the change in the
+      // log-likelihood is then below its rounding noise and cannot arbitrate.
+      if (Number.isFinite(llTrial) && (llTrial >= ll - 1e-13 * Math.abs(ll) || (s === 1 && dec < TINY_DECREMENT))) {
         accepted = true;
         break;
       }
@@ -282,7 +346,7 @@ export function fitNegbin(
     if (alpha < ALPHA_FLOOR) {
       return { beta, ll, converged: false, iterations, lastStep, alpha, collapsed: true };
     }
-    if (rel < REL_TOL && dec < DECREMENT_TOL) {
+    if (dec < DECREMENT_TOL && (rel < REL_TOL || dec < NOISE_DECREMENT)) {
       converged = true;
       break;
     }

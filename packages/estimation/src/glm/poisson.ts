@@ -2,11 +2,14 @@
  * Poisson regression with log link by Newton's method (identical to IRLS for the canonical link),
  * with step-halving on the log-likelihood.
  */
+import { bd0, stirlerr } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
 import {
   crossProducts,
   DECREMENT_TOL,
   dot,
+  NOISE_DECREMENT,
+  TINY_DECREMENT,
   linearPredictor,
   newtonDirection,
   REL_TOL,
@@ -21,6 +24,22 @@ export function poissonLogLik(d: GlmData, beta: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += w[i]! * (y[i]! * eta[i]! - mu[i]!);
   return s - d.lgammaY1;
+}
+
+/**
+ * Full log-likelihood at d.mu in Loader's form, as R's dpois(log = TRUE):
+ * -stirlerr(y) - log(2 pi y)/2 - bd0(y, mu) for y > 0 and -mu for y = 0. Unlike
+ * sum(y eta - mu - lgamma(y + 1)) it keeps full accuracy when counts are in the millions.
+ */
+export function poissonLogLikAccurate(d: GlmData): number {
+  const { n, y, w, mu, groupValues, groupWeights } = d;
+  let s = 0;
+  for (let g = 0; g < groupValues.length; g++) {
+    const v = groupValues[g]!;
+    if (v > 0) s -= groupWeights[g]! * (stirlerr(v) + 0.5 * Math.log(2 * Math.PI * v));
+  }
+  for (let i = 0; i < n; i++) s -= w[i]! * bd0(y[i]!, mu[i]!);
+  return s;
 }
 
 /** Score X' w (y - mu) and information X' diag(w mu) X (upper triangle) at d.mu. */
@@ -80,7 +99,8 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
     for (let s = 1, h = 0; h < 60; h++, s *= 0.5) {
       for (let j = 0; j < p; j++) trial[j] = beta[j]! + s * step[j]!;
       llTrial = poissonLogLik(d, trial);
-      if (Number.isFinite(llTrial) && llTrial >= ll - 1e-13 * Math.abs(ll)) {
+      // Tiny predicted gain: take the Newton step (the log-likelihood change is below its noise).
+      if (Number.isFinite(llTrial) && (llTrial >= ll - 1e-13 * Math.abs(ll) || (s === 1 && dec < TINY_DECREMENT))) {
         accepted = true;
         break;
       }
@@ -93,7 +113,7 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
     const rel = Math.abs(llTrial - ll) / (Math.abs(ll) + 0.1);
     beta = trial;
     ll = llTrial;
-    if (rel < REL_TOL && dec < DECREMENT_TOL) {
+    if (dec < DECREMENT_TOL && (rel < REL_TOL || dec < NOISE_DECREMENT)) {
       converged = true;
       break;
     }
