@@ -4,10 +4,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // SWC instead of esbuild so decorator metadata survives if a test touches type-graphql classes.
   plugins: [swc.vite({ module: { type: "es6" } })],
+  // The workspace packages resolve to their real paths (not node_modules), so Vite transforms them
+  // and would pick graphql's index.mjs while Apollo (externalised) gets index.js: two copies and
+  // "Cannot use GraphQLSchema from another module or realm" (STYLE pitfall 4). Use Node's choice.
+  resolve: { alias: { graphql: "graphql/index.js" } },
   test: {
     include: ["**/*.test.ts"],
-    // PostgreSQL suites run only under `npm run test:pg` (vitest.pg.config.ts) with TEST_PG_URL.
-    exclude: ["**/node_modules/**", "**/*.pg.test.ts"],
+    exclude: ["**/node_modules/**"],
     passWithNoTests: false,
     // These tests spawn the built CLI and start servers: slower than unit tests on a shared 2-core box.
     testTimeout: 60_000,
