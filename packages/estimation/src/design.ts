@@ -9,6 +9,7 @@
  */
 import { formatRows, numericColumn, rowCount } from "./columns.js";
 import { EstimationError } from "./errors.js";
+import { crossProductKernel } from "./glm/kernels.js";
 import type { FitWarning, ModelSpec, Table } from "./types.js";
 
 export const INTERCEPT_TERM = "(Intercept)";
@@ -63,6 +64,21 @@ function isMissingCell(v: unknown): boolean {
   return v === null || v === undefined || v === "" || v === "NA" || (typeof v === "number" && Number.isNaN(v));
 }
 
+/**
+ * numericColumn, without the copy when the column already is a Float64Array (NaN = missing):
+ * large numeric inputs are then not duplicated.
+ */
+function readNumeric(data: Table, name: string): Float64Array {
+  const col = data[name];
+  if (col instanceof Float64Array) {
+    for (let i = 0; i < col.length; i++) {
+      if (col[i] === Infinity || col[i] === -Infinity) return numericColumn(data, name); // throws with the rows
+    }
+    return col;
+  }
+  return numericColumn(data, name);
+}
+
 export function buildDesign(data: Table, spec: ModelSpec): Design {
   const intercept = spec.intercept ?? true;
   const predictors = spec.predictors;
@@ -89,11 +105,11 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   for (const name of used) if (!(name in data)) throw invalid(`unknown column "${name}"`, name);
   const total = rowCount(data);
 
-  const yAll = numericColumn(data, spec.outcome);
-  const xAll = predictors.map((name) => numericColumn(data, name));
+  const yAll = readNumeric(data, spec.outcome);
+  const xAll = predictors.map((name) => readNumeric(data, name));
   const offsetName = spec.offset ?? spec.exposure;
-  const offAll = offsetName !== undefined ? numericColumn(data, offsetName) : null;
-  const wAll = spec.weights !== undefined ? numericColumn(data, spec.weights) : null;
+  const offAll = offsetName !== undefined ? readNumeric(data, offsetName) : null;
+  const wAll = spec.weights !== undefined ? readNumeric(data, spec.weights) : null;
   const clusterCol = spec.cluster !== undefined ? data[spec.cluster]! : null;
 
   // Missing cells in any used column drop the row.
@@ -236,22 +252,16 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   const first = intercept ? 1 : 0;
   const P = m + first;
   let x = new Float64Array(n * P);
-  for (let j = 0; j < m; j++) {
-    const col = cols[j]!;
-    const c = center[j]!;
-    const sc = scale[j]!;
-    for (let r = 0, o = first + j; r < n; r++, o += P) x[o] = (col[r]! - c) / sc;
+  const invScale = scale.map((v) => 1 / v);
+  for (let r = 0, o = 0; r < n; r++, o += P) {
+    if (intercept) x[o] = 1;
+    for (let j = 0; j < m; j++) x[o + first + j] = (cols[j]![r]! - center[j]!) * invScale[j]!;
   }
-  if (intercept) for (let o = 0; o < n * P; o += P) x[o] = 1;
+  // Weighted Gram matrix of [intercept, z] in one pass; the predictor block is what we need.
+  const gramAll = new Float64Array(P * P);
+  crossProductKernel(P, false)(x, n, w, w, new Float64Array(P), gramAll, P, null, null);
   const gram = new Float64Array(m * m);
-  for (let r = 0, off = first; r < n; r++, off += P) {
-    const wr = w[r]!;
-    for (let a = 0; a < m; a++) {
-      const t = wr * x[off + a]!;
-      const base = a * m;
-      for (let b = a; b < m; b++) gram[base + b] = gram[base + b]! + t * x[off + b]!;
-    }
-  }
+  for (let a = 0; a < m; a++) for (let b = a; b < m; b++) gram[a * m + b] = gramAll[(a + first) * P + b + first]!;
   for (let k = 0; k < m * m; k++) gram[k] = gram[k]! / wSum;
 
   // Ratio of a column's norm after centring to its own (uncentred) norm, as dqrdc2 measures it.

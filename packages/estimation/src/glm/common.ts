@@ -4,6 +4,7 @@
  */
 import { lgamma } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
+import { crossProductKernel, predictorKernel } from "./kernels.js";
 
 export interface GlmData {
   n: number;
@@ -24,6 +25,7 @@ export interface GlmData {
   /** Work buffers, length n. */
   work1: Float64Array;
   work2: Float64Array;
+  work3: Float64Array;
   /**
    * Set for intercept-only designs (null models): exp(offset), so mu = exp(b0) * expOffset needs
    * no exp per row.
@@ -33,11 +35,7 @@ export interface GlmData {
 
 export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
   const n = y.length;
-  const byValue = new Map<number, number>();
-  for (let i = 0; i < n; i++) byValue.set(y[i]!, (byValue.get(y[i]!) ?? 0) + w[i]!);
-  const values = [...byValue.keys()].sort((a, b) => a - b);
-  const groupValues = Float64Array.from(values);
-  const groupWeights = Float64Array.from(values.map((v) => byValue.get(v)!));
+  const { groupValues, groupWeights } = groupOutcomes(y, w);
   let lgammaY1 = 0;
   for (let g = 0; g < groupValues.length; g++) lgammaY1 += groupWeights[g]! * lgamma(groupValues[g]! + 1);
   return {
@@ -54,8 +52,43 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     mu: new Float64Array(n),
     work1: new Float64Array(n),
     work2: new Float64Array(n),
+    work3: new Float64Array(n),
     expOffset: null,
   };
+}
+
+/**
+ * Distinct outcome values (ascending) with their total weights. Counts are whole numbers >= 0, so
+ * a dense tally is used when the largest count is small enough; otherwise a Map.
+ */
+function groupOutcomes(y: Float64Array, w: Float64Array): { groupValues: Float64Array; groupWeights: Float64Array } {
+  const n = y.length;
+  let maxY = 0;
+  for (let i = 0; i < n; i++) if (y[i]! > maxY) maxY = y[i]!;
+  if (maxY <= Math.max(1024, 2 * n) && maxY <= 1e7) {
+    const tally = new Float64Array(maxY + 1);
+    const seen = new Uint8Array(maxY + 1);
+    for (let i = 0; i < n; i++) {
+      tally[y[i]!] = tally[y[i]!]! + w[i]!;
+      seen[y[i]!] = 1;
+    }
+    let count = 0;
+    for (let v = 0; v <= maxY; v++) if (seen[v] === 1) count++;
+    const groupValues = new Float64Array(count);
+    const groupWeights = new Float64Array(count);
+    for (let v = 0, g = 0; v <= maxY; v++) {
+      if (seen[v] === 1) {
+        groupValues[g] = v;
+        groupWeights[g] = tally[v]!;
+        g++;
+      }
+    }
+    return { groupValues, groupWeights };
+  }
+  const byValue = new Map<number, number>();
+  for (let i = 0; i < n; i++) byValue.set(y[i]!, (byValue.get(y[i]!) ?? 0) + w[i]!);
+  const values = [...byValue.keys()].sort((a, b) => a - b);
+  return { groupValues: Float64Array.from(values), groupWeights: Float64Array.from(values.map((v) => byValue.get(v)!)) };
 }
 
 /** Same outcome, weights and offset with an intercept-only design (shares the grouped sums). */
@@ -71,6 +104,7 @@ export function interceptOnly(d: GlmData): GlmData {
     mu: new Float64Array(n),
     work1: new Float64Array(n),
     work2: new Float64Array(n),
+    work3: new Float64Array(n),
     expOffset,
   };
 }
@@ -87,12 +121,7 @@ export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
     }
     return;
   }
-  for (let i = 0, o = 0; i < n; i++, o += p) {
-    let s = offset[i]!;
-    for (let j = 0; j < p; j++) s += x[o + j]! * beta[j]!;
-    eta[i] = s;
-    mu[i] = Math.exp(s);
-  }
+  predictorKernel(p)(x, n, beta, offset, eta, mu);
 }
 
 /**
@@ -109,24 +138,8 @@ export function crossProducts(
   r2?: Float64Array,
   g2?: Float64Array,
 ): void {
-  const { n, p, x } = d;
-  for (let i = 0, o = 0; i < n; i++, o += p) {
-    const a = wt[i]!;
-    const ri = r[i]!;
-    for (let j = 0; j < p; j++) {
-      const xij = x[o + j]!;
-      g[j] = g[j]! + xij * ri;
-      const t = a * xij;
-      const base = j * stride;
-      for (let l = j; l < p; l++) h[base + l] = h[base + l]! + t * x[o + l]!;
-    }
-  }
-  if (r2 !== undefined && g2 !== undefined) {
-    for (let i = 0, o = 0; i < n; i++, o += p) {
-      const ri = r2[i]!;
-      for (let j = 0; j < p; j++) g2[j] = g2[j]! + x[o + j]! * ri;
-    }
-  }
+  const withR2 = r2 !== undefined && g2 !== undefined;
+  crossProductKernel(d.p, withR2)(d.x, d.n, wt, r, g, h, stride, withR2 ? r2 : null, withR2 ? g2 : null);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   trigamma,
 } from "../distributions.js";
 import {
+  crossProducts,
   linearPredictor,
   newtonDirection,
   dot,
@@ -198,7 +199,7 @@ export function negbinLogLikAccurate(d: GlmData, alpha: number): number {
  * alpha is the last parameter. With `betaOnly` the alpha row/column is not computed.
  */
 export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a: Float64Array, betaOnly = false): void {
-  const { n, p, x, y, w, mu } = d;
+  const { n, p, y, w, mu, work1, work2, work3 } = d;
   const k = p + 1;
   const theta = 1 / alpha;
   const t2 = theta * theta;
@@ -207,25 +208,16 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
   a.fill(0);
   let gAlpha = 0;
   let aAlpha = 0;
-  for (let i = 0, o = 0; i < n; i++, o += p) {
+  for (let i = 0; i < n; i++) {
     const wi = w[i]!;
     const yi = y[i]!;
     const mui = mu[i]!;
     const v = alpha * mui;
-    const dd = 1 + v;
-    const inv = 1 / dd;
-    const r = wi * (yi - mui) * inv; // d l / d eta
-    const h = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
-    const ra = betaOnly ? 0 : -wi * mui * (yi - mui) * inv * inv; // d2 l / d eta d alpha
-    for (let j = 0; j < p; j++) {
-      const xij = x[o + j]!;
-      g[j] = g[j]! + xij * r;
-      a[j * k + p] = a[j * k + p]! - xij * ra;
-      const t = h * xij;
-      const base = j * k;
-      for (let l = j; l < p; l++) a[base + l] = a[base + l]! + t * x[o + l]!;
-    }
+    const inv = 1 / (1 + v);
+    work2[i] = wi * (yi - mui) * inv; // d l / d eta
+    work1[i] = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
     if (betaOnly) continue;
+    work3[i] = wi * mui * (yi - mui) * inv * inv; // -d2 l / d eta d alpha
     // K(v) = log(1+v) - v/(1+v), N(v) = -2K + (v/(1+v))^2, by series for small v.
     let kv: number;
     let nv: number;
@@ -234,11 +226,9 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
       kv = 0;
       nv = 0;
       for (let m = 2; m < 60; m++) {
-        const sgn = m % 2 === 0 ? pow : -pow;
-        const tk = (sgn * (m - 1)) / m;
-        const tn = tk * (m - 2);
+        const tk = ((m % 2 === 0 ? pow : -pow) * (m - 1)) / m;
         kv += tk;
-        nv += tn;
+        nv += tk * (m - 2);
         if (Math.abs(tk) < 1e-17 * Math.abs(kv)) break;
         pow *= v;
       }
@@ -249,7 +239,13 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
     gAlpha += wi * (t2 * kv - yi * mui * inv);
     aAlpha -= wi * (t3 * nv + yi * mui * mui * inv * inv);
   }
-  if (betaOnly) return;
+  if (betaOnly) {
+    crossProducts(d, work1, work2, g, a, k);
+    return;
+  }
+  const cross = new Float64Array(p);
+  crossProducts(d, work1, work2, g, a, k, work3, cross);
+  for (let j = 0; j < p; j++) a[j * k + p] = cross[j]!;
   const [, s1, s2] = groupedTerms(d, alpha, 2);
   g[p] = gAlpha + s1;
   a[p * k + p] = aAlpha - s2;
