@@ -159,14 +159,16 @@ export interface EnsureResult { migrations: string[]; seeded: boolean; seed: See
 
 /**
  * What `npm start` / `govdiffusion serve` run first: apply pending migrations, then (with `seed`)
- * load the Guangxi default when the database has no county yet. Opens and closes its own client.
+ * load the Guangxi default when the database has no dataset yet (a fresh database, or one whose
+ * seed stopped before storing its datasets; seedDefault completes what is missing). A database with
+ * any dataset (e.g. the user's own) is left as is. Opens and closes its own client.
  */
 export async function ensureDatabase({ url, seed = true }: { url: string; seed?: boolean }): Promise<EnsureResult> {
   const migrated = await migrateDatabase({ url });
   if (!seed) return { migrations: migrated.applied, seeded: false, seed: null };
   const db = createDb({ url });
   try {
-    if ((await db.county.count()) > 0) return { migrations: migrated.applied, seeded: false, seed: null };
+    if ((await db.dataset.count()) > 0) return { migrations: migrated.applied, seeded: false, seed: null };
     return { migrations: migrated.applied, seeded: true, seed: await seedDefault(db) };
   } finally {
     await db.$disconnect();
