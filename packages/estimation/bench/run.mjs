@@ -102,13 +102,15 @@ try {
       }
       results.push(row);
       const o = row.ours;
+      // Log-likelihoods side by side show the three fits reached the same optimum on the same data.
+      const ll = (x) => x.logLikelihood.toFixed(3);
       const extra = [
-        row.r ? `R ${row.r.medianMs.toFixed(0)} ms` : null,
-        row.sm ? `statsmodels ${row.sm.medianMs.toFixed(0)} ms` : null,
+        row.r ? `R ${row.r.medianMs.toFixed(0)} ms (logLik ${ll(row.r)})` : null,
+        row.sm ? `statsmodels ${row.sm.medianMs.toFixed(0)} ms (logLik ${ll(row.sm)})` : null,
       ].filter(Boolean);
       console.log(
         `n=${n} ${family}: ${o.medianMs.toFixed(1)} ms (median of ${o.repeats}), ${o.iterations} iterations, ` +
-          `alpha ${o.alpha === null ? "-" : o.alpha.toFixed(4)}, peak RSS +${mb(o.peakRssDelta)} MB` +
+          `alpha ${o.alpha === null ? "-" : o.alpha.toFixed(4)}, logLik ${ll(o)}, peak RSS +${mb(o.peakRssDelta)} MB` +
           (extra.length ? `; ${extra.join(", ")}` : ""),
       );
     }
