@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, migrationsDir, readMigrations } from "./migrate.js";
 import { createTestDb, testProvider, type TestDb } from "./testing/test-db.js";
@@ -51,6 +52,48 @@ describe("schemas and migrations", () => {
     }
   });
 });
+
+it.skipIf(testProvider() !== "postgres")("fails when a schema change has no migration (PostgreSQL)", async () => {
+  const admin = process.env["TEST_PG_URL"]!;
+  const script = execFileSync(
+    "npx",
+    ["prisma", "migrate", "diff", "--config", "prisma.postgres.config.ts", "--from-empty", "--to-schema-datamodel", "../../prisma/postgres/schema.prisma", "--script"],
+    { cwd: path.resolve(import.meta.dirname, ".."), env: { ...process.env, DATABASE_URL: admin }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const migrated = await createTestDb("pgmigrated");
+  const name = `govdiffusion_test_fresh_${process.pid}_${Date.now().toString(36)}`;
+  const adminClient = new pg.Client({ connectionString: admin });
+  await adminClient.connect();
+  await adminClient.query(`CREATE DATABASE "${name}"`);
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  const fresh = new pg.Client({ connectionString: u.toString() });
+  const m = new pg.Client({ connectionString: migrated.url });
+  try {
+    await fresh.connect();
+    await fresh.query(script);
+    await m.connect();
+    expect(await describePg(m)).toEqual(await describePg(fresh));
+  } finally {
+    await fresh.end();
+    await m.end();
+    await migrated.cleanup();
+    await adminClient.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await adminClient.end();
+  }
+});
+
+async function describePg(c: pg.Client): Promise<unknown> {
+  const q = async (sql: string) => (await c.query(sql)).rows;
+  return {
+    columns: await q(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`),
+    indexes: await q(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`),
+    constraints: await q(`SELECT tc.table_name, tc.constraint_name, tc.constraint_type, rc.update_rule, rc.delete_rule
+      FROM information_schema.table_constraints tc LEFT JOIN information_schema.referential_constraints rc ON rc.constraint_name = tc.constraint_name
+      WHERE tc.table_schema = 'public' AND tc.table_name <> '_prisma_migrations' AND tc.constraint_type <> 'CHECK' ORDER BY tc.constraint_name`),
+  };
+}
 
 /** Tables, columns, indexes and foreign keys of a SQLite database (Prisma's own table left out). */
 function describeSqlite(db: Database.Database): unknown {
