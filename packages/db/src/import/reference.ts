@@ -4,12 +4,11 @@
  * thousands of rows), so rows are collected before writing.
  */
 import { createHash } from "node:crypto";
-import type { Db } from "../create-db.js";
+import { providerOf, type Db } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
 import type { CountyKind, ImportSummary } from "../types.js";
 import { CsvReader, field, parseNumber, type CsvSource } from "./csv.js";
 import { BATCH_ROWS, LONG_TX, lockForImport } from "./sql.js";
-import { providerOf } from "../create-db.js";
 
 export const COUNTY_KINDS: readonly CountyKind[] = ["district", "county_level_city", "county", "autonomous_county"];
 const CODE = /^\d{6}$/;
