@@ -12,6 +12,7 @@ const { log, lines } = memoryLogger();
 beforeAll(async () => {
   const data = fakeDataAccess({
     prefectures: { list: async () => [{ code: "451000", name: "百色市", nameEn: "Baise" }] },
+    counties: { list: async () => [] },
     ping: async () => {
       if (!healthy) throw new Error("connection refused");
     },

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "cors";
@@ -66,6 +66,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
+      ApolloServerPluginCacheControlDisabled(),
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
       { async serverWillStart() { return { async serverWillStop() { await data.close(); } }; } },
@@ -105,7 +107,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
           requestId,
           principal,
           services,
-          loaders: createLoaders(data),
+          loaders: createLoaders(data, services.reference),
           log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
         };
       },

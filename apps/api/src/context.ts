@@ -5,6 +5,7 @@ import type { DataAccess } from "./data-access.js";
 import type { Logger } from "./logger.js";
 import { DatasetService } from "./modules/dataset/dataset.service.js";
 import { GeoService } from "./modules/geo/geo.service.js";
+import { ReferenceCache } from "./modules/geo/reference-cache.js";
 import { ModelService } from "./modules/model/model.service.js";
 import { ScenarioService } from "./modules/scenario/scenario.service.js";
 import { WhatIfService } from "./modules/scenario/what-if.service.js";
@@ -12,6 +13,7 @@ import { WhatIfService } from "./modules/scenario/what-if.service.js";
 export interface Principal { kind: "api-key"; id: string }
 
 export interface Services {
+  reference: ReferenceCache;
   geo: GeoService;
   datasets: DatasetService;
   models: ModelService;
@@ -39,8 +41,10 @@ export interface Context {
 /** Services are created once per server: they hold the prepared what-if state cache. */
 export function createServices(data: DataAccess, config: Pick<ApiConfig, "maxDraws" | "maxImportBytes">): Services {
   const whatIf = new WhatIfService(data, { maxDraws: config.maxDraws });
+  const reference = new ReferenceCache(data.repos);
   return {
-    geo: new GeoService(data),
+    reference,
+    geo: new GeoService(data, reference),
     datasets: new DatasetService(data, { maxImportBytes: config.maxImportBytes }),
     models: new ModelService(data, (id) => whatIf.invalidate(id)),
     whatIf,
@@ -48,23 +52,20 @@ export function createServices(data: DataAccess, config: Pick<ApiConfig, "maxDra
   };
 }
 
-export function createLoaders(data: DataAccess): Loaders {
+export function createLoaders(data: DataAccess, reference: ReferenceCache): Loaders {
   const { repos } = data;
   return {
-    county: new DataLoader(async (codes) => {
-      const found = new Map((await repos.counties.byCodes(codes)).map((c) => [c.code, c]));
-      return codes.map((c) => found.get(c) ?? null);
-    }),
+    county: new DataLoader(async (codes) => Promise.all(codes.map((c) => reference.county(c)))),
     neighborCodes: new DataLoader(async (codes) => {
       const m = await repos.counties.neighbors(codes);
       return codes.map((c) => m.get(c) ?? []);
     }),
     prefecture: new DataLoader(async (codes) => {
-      const all = new Map((await repos.prefectures.list()).map((p) => [p.code, p]));
+      const all = new Map((await reference.prefectures()).map((p) => [p.code, p]));
       return codes.map((c) => all.get(c) ?? null);
     }),
     countiesOfPrefecture: new DataLoader(async (codes) => {
-      const all = await repos.counties.list();
+      const all = await reference.counties();
       return codes.map((code) => all.filter((c) => c.prefectureCode === code));
     }),
     dataset: new DataLoader(async (ids) => {

@@ -46,7 +46,7 @@ describe("resolvers (executeOperation, fake repositories)", () => {
     expect(countyListCalls).toBe(1);
   });
 
-  it("neighbors go through the per-request loaders: one neighbours query and one county query per level", async () => {
+  it("neighbors: one batched neighbours query per level; counties come from the reference cache", async () => {
     const calls: string[] = [];
     const counties = new Map([
       ["451002", { code: "451002", name: "a", nameEn: "A", kind: "district" as const, prefectureCode: "451000" }],
@@ -55,10 +55,11 @@ describe("resolvers (executeOperation, fake repositories)", () => {
     ]);
     const adj: Record<string, string[]> = { "451002": ["451003", "451004"], "451003": ["451002"], "451004": ["451002"] };
     const data = fakeDataAccess({
+      prefectures: { list: async () => [] },
       counties: {
-        byCodes: async (codes) => {
-          calls.push(`byCodes ${[...codes].join(",")}`);
-          return codes.map((c) => counties.get(c)!).filter(Boolean);
+        list: async () => {
+          calls.push("list");
+          return [...counties.values()];
         },
         neighbors: async (codes) => {
           calls.push(`neighbors ${[...codes].join(",")}`);
@@ -71,11 +72,14 @@ describe("resolvers (executeOperation, fake repositories)", () => {
     expect(r.data).toEqual({
       county: { code: "451002", neighbors: [{ code: "451003", neighbors: [{ code: "451002" }] }, { code: "451004", neighbors: [{ code: "451002" }] }] },
     });
-    expect(calls).toEqual(["byCodes 451002", "neighbors 451002", "byCodes 451003,451004", "neighbors 451003,451004"]);
+    expect(calls).toEqual(["list", "neighbors 451002", "neighbors 451003,451004"]);
   });
 
   it("an unexpected error is masked for the client and logged with the request id and stack", async () => {
-    const data = fakeDataAccess({ prefectures: { list: async () => { throw new Error("SQLITE_CANTOPEN: /secret/path.db"); } } });
+    const data = fakeDataAccess({
+      prefectures: { list: async () => { throw new Error("SQLITE_CANTOPEN: /secret/path.db"); } },
+      counties: { list: async () => [] },
+    });
     const { log, lines } = memoryLogger();
     const r = await run("{ prefectures { code } }", testContext(data, { log }));
     expect(r.errors).toEqual([{ message: "Internal server error", path: ["prefectures"], extensions: { code: "INTERNAL_SERVER_ERROR" } }]);

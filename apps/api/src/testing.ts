@@ -45,11 +45,12 @@ export function fakeDataAccess(parts: { [K in keyof Repositories]?: Partial<Repo
 }
 
 export function testContext(data: DataAccess, opts: { principal?: Principal | null; log?: Logger; config?: ApiConfig } = {}): Context {
+  const services = createServices(data, opts.config ?? testConfig);
   return {
     requestId: "test-request",
     principal: opts.principal ?? null,
-    services: createServices(data, opts.config ?? testConfig),
-    loaders: createLoaders(data),
+    services,
+    loaders: createLoaders(data, services.reference),
     log: (opts.log ?? createLogger("silent")).child({ reqId: "test-request" }),
   };
 }

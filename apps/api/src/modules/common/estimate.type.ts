@@ -1,6 +1,6 @@
 import { Field, Float, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "A point estimate with its standard error and confidence interval." })
+@ObjectType({ simpleResolvers: true, description: "A point estimate with its standard error and confidence interval." })
 export class Estimate {
   @Field(() => Float) estimate!: number;
   @Field(() => Float) stdError!: number;

@@ -1,7 +1,7 @@
 import { DateTimeISOResolver } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "A set of observations with its provenance." })
+@ObjectType({ simpleResolvers: true, description: "A set of observations with its provenance." })
 export class Dataset {
   @Field(() => Int) id!: number;
   @Field(() => String) name!: string;
@@ -14,7 +14,7 @@ export class Dataset {
   @Field(() => Int) observationCount!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ImportResult {
   @Field(() => Int, { nullable: true }) datasetId!: number | null;
   @Field(() => Int) rows!: number;

@@ -29,7 +29,7 @@ export class CountyResolver {
 
   @Query(() => County, { description: "One county by its 6-digit code; NOT_FOUND when unknown." })
   county(@Arg("code", () => String) code: string, @Ctx() ctx: Context): Promise<County> {
-    return ctx.services.geo.county(code, (c) => ctx.loaders.county.load(c)) as Promise<County>;
+    return ctx.services.geo.county(code) as Promise<County>;
   }
 
   @FieldResolver(() => Prefecture, { nullable: true })

@@ -1,31 +1,29 @@
 import type { AdoptionPoint, County, CountyKind, Observation, Prefecture } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import type { ReferenceCache } from "./reference-cache.js";
 
 const CODE = /^\d{6}$/;
 
 export class GeoService {
-  constructor(private readonly data: DataAccess) {}
+  constructor(private readonly data: DataAccess, private readonly reference: ReferenceCache) {}
 
   prefectures(): Promise<Prefecture[]> {
-    return this.data.repos.prefectures.list();
+    return this.reference.prefectures();
   }
 
   async counties(filter: { prefectureCode?: string | null; kind?: CountyKind | null }): Promise<County[]> {
-    const f: { prefectureCode?: string; kind?: CountyKind } = {};
-    if (filter.prefectureCode) {
-      const known = (await this.data.repos.prefectures.list()).some((p) => p.code === filter.prefectureCode);
-      if (!known) throw new ValidationError("prefectureCode", `unknown prefecture code "${filter.prefectureCode}"`, "UNKNOWN_PREFECTURE");
-      f.prefectureCode = filter.prefectureCode;
+    const { prefectureCode, kind } = filter;
+    if (prefectureCode) {
+      const known = (await this.reference.prefectures()).some((p) => p.code === prefectureCode);
+      if (!known) throw new ValidationError("prefectureCode", `unknown prefecture code "${prefectureCode}"`, "UNKNOWN_PREFECTURE");
     }
-    if (filter.kind) f.kind = filter.kind;
-    return this.data.repos.counties.list(f);
+    return (await this.reference.counties()).filter((c) => (!prefectureCode || c.prefectureCode === prefectureCode) && (!kind || c.kind === kind));
   }
 
-  /** `load` lets the resolver go through its per-request DataLoader (shared with neighbours). */
-  async county(code: string, load?: (code: string) => Promise<County | null>): Promise<County> {
+  async county(code: string): Promise<County> {
     if (!CODE.test(code)) throw new ValidationError("code", `county codes have 6 digits, got "${code}"`, "INVALID");
-    const c = load ? await load(code) : (await this.data.repos.counties.byCodes([code]))[0];
+    const c = await this.reference.county(code);
     if (!c) throw new NotFoundError("county", code, "code");
     return c;
   }

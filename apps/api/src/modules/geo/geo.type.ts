@@ -1,14 +1,14 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { CountyKind } from "../common/enums.js";
 
-@ObjectType({ description: "A prefecture-level city of Guangxi." })
+@ObjectType({ simpleResolvers: true, description: "A prefecture-level city of Guangxi." })
 export class Prefecture {
   @Field(() => String, { description: "GB/T 2260 code, e.g. 451000 (Baise)." }) code!: string;
   @Field(() => String) name!: string;
   @Field(() => String) nameEn!: string;
 }
 
-@ObjectType({ description: "A county-level unit (district, county-level city, county or autonomous county)." })
+@ObjectType({ simpleResolvers: true, description: "A county-level unit (district, county-level city, county or autonomous county)." })
 export class County {
   @Field(() => String, { description: "GB/T 2260 code (2020)." }) code!: string;
   @Field(() => String) name!: string;
@@ -17,7 +17,7 @@ export class County {
   @Field(() => String) prefectureCode!: string;
 }
 
-@ObjectType({ description: "One observed value of an indicator for a county and year." })
+@ObjectType({ simpleResolvers: true, description: "One observed value of an indicator for a county and year." })
 export class IndicatorValue {
   @Field(() => String) indicator!: string;
   @Field(() => Int) year!: number;
@@ -25,7 +25,7 @@ export class IndicatorValue {
   @Field(() => Int) datasetId!: number;
 }
 
-@ObjectType({ description: "New government WeChat accounts registered in a year, and the running total." })
+@ObjectType({ simpleResolvers: true, description: "New government WeChat accounts registered in a year, and the running total." })
 export class AdoptionPoint {
   @Field(() => Int) year!: number;
   @Field(() => Int) count!: number;

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from "type-graphql";
 import { IndicatorRole } from "../common/enums.js";
 
-@ObjectType({ description: "A county-level variable (outcome or determinant)." })
+@ObjectType({ simpleResolvers: true, description: "A county-level variable (outcome or determinant)." })
 export class Indicator {
   @Field(() => String) key!: string;
   @Field(() => String) label!: string;

@@ -2,7 +2,7 @@ import { DateTimeISOResolver } from "graphql-scalars";
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Cluster, Family, PeerTerm, SeType } from "../common/enums.js";
 
-@ObjectType({ description: "A machine-readable fit warning (RANK_DEFICIENT, ROWS_DROPPED_MISSING, ALPHA_AT_BOUNDARY, SEPARATION, NOT_CONVERGED, HESSIAN_NOT_PD)." })
+@ObjectType({ simpleResolvers: true, description: "A machine-readable fit warning (RANK_DEFICIENT, ROWS_DROPPED_MISSING, ALPHA_AT_BOUNDARY, SEPARATION, NOT_CONVERGED, HESSIAN_NOT_PD)." })
 export class Warning {
   @Field(() => String) code!: string;
   @Field(() => String) message!: string;
@@ -10,7 +10,7 @@ export class Warning {
   @Field(() => [Int], { nullable: true, description: "0-based rows of the model's analysis frame." }) rows?: number[];
 }
 
-@ObjectType({ description: "One term of the linear predictor. Nullable numbers are null when the term was aliased." })
+@ObjectType({ simpleResolvers: true, description: "One term of the linear predictor. Nullable numbers are null when the term was aliased." })
 export class Coefficient {
   @Field(() => String) term!: string;
   @Field(() => Float, { nullable: true }) estimate!: number | null;
@@ -27,13 +27,13 @@ export class Coefficient {
   @Field(() => Boolean) aliased!: boolean;
 }
 
-@ObjectType({ description: "Likelihood-ratio test of NB2 against Poisson (boundary chi-bar-squared p-value)." })
+@ObjectType({ simpleResolvers: true, description: "Likelihood-ratio test of NB2 against Poisson (boundary chi-bar-squared p-value)." })
 export class LrTest {
   @Field(() => Float) statistic!: number;
   @Field(() => Float) pValue!: number;
 }
 
-@ObjectType({ description: "Average marginal effect dE[y]/dx with a delta-method standard error." })
+@ObjectType({ simpleResolvers: true, description: "Average marginal effect dE[y]/dx with a delta-method standard error." })
 export class MarginalEffect {
   @Field(() => String) term!: string;
   @Field(() => Float) estimate!: number;
@@ -44,19 +44,19 @@ export class MarginalEffect {
   @Field(() => Float) ciUpper!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Vif {
   @Field(() => String) term!: string;
   @Field(() => Float) vif!: number;
 }
 
-@ObjectType({ description: "Covariance of the estimable coefficients for the model's seType; rows and columns follow `terms`." })
+@ObjectType({ simpleResolvers: true, description: "Covariance of the estimable coefficients for the model's seType; rows and columns follow `terms`." })
 export class Covariance {
   @Field(() => [String]) terms!: string[];
   @Field(() => [[Float]]) matrix!: number[][];
 }
 
-@ObjectType({ description: "A fitted count model, stored with the fingerprint of its specification and data." })
+@ObjectType({ simpleResolvers: true, description: "A fitted count model, stored with the fingerprint of its specification and data." })
 export class Model {
   @Field(() => Int) id!: number;
   @Field(() => String) name!: string;

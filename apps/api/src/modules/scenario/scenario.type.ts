@@ -3,7 +3,7 @@ import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Estimate } from "../common/estimate.type.js";
 import { Operation, Uncertainty } from "../common/enums.js";
 
-@ObjectType({ description: "One county-year of a what-if: predicted accounts before and after the interventions." })
+@ObjectType({ simpleResolvers: true, description: "One county-year of a what-if: predicted accounts before and after the interventions." })
 export class ScenarioCounty {
   @Field(() => String) code!: string;
   @Field(() => String) name!: string;
@@ -19,7 +19,7 @@ export class ScenarioCounty {
   @Field(() => Float, { description: "P(at least one account) at baseline." }) probabilityAtLeastOneBaseline!: number;
 }
 
-@ObjectType({ description: "Outcome of a what-if: totals over the baseline rows and per county." })
+@ObjectType({ simpleResolvers: true, description: "Outcome of a what-if: totals over the baseline rows and per county." })
 export class ScenarioResult {
   @Field(() => Int) modelId!: number;
   @Field(() => Uncertainty) uncertainty!: Uncertainty;
@@ -35,7 +35,7 @@ export class ScenarioResult {
   @Field(() => [ScenarioCounty]) counties!: ScenarioCounty[];
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class InterventionView {
   @Field(() => String) indicator!: string;
   @Field(() => Operation) operation!: Operation;
@@ -44,7 +44,7 @@ export class InterventionView {
   @Field(() => [String], { nullable: true }) prefectureCodes!: string[] | null;
 }
 
-@ObjectType({ description: "A saved what-if." })
+@ObjectType({ simpleResolvers: true, description: "A saved what-if." })
 export class Scenario {
   @Field(() => Int) id!: number;
   @Field(() => Int) modelId!: number;
