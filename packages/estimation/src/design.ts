@@ -64,6 +64,77 @@ function isMissingCell(v: unknown): boolean {
   return v === null || v === undefined || v === "" || v === "NA" || (typeof v === "number" && Number.isNaN(v));
 }
 
+// The row loops live in small functions: V8 optimises (and on-stack-replaces) each on its own,
+// which matters on the first fit in a process, when one large function would be recompiled
+// for every loop it contains.
+
+/** Weighted mean c, centred sum of squares ss and raw sum of squares sq. */
+function weightedMoments(col: Float64Array, w: Float64Array, wSum: number): { c: number; ss: number; sq: number } {
+  const n = w.length;
+  let s = 0;
+  for (let r = 0; r < n; r++) s += w[r]! * col[r]!;
+  const c = s / wSum;
+  let ss = 0;
+  let sq = 0;
+  for (let r = 0; r < n; r++) {
+    const v = col[r]!;
+    ss += w[r]! * (v - c) * (v - c);
+    sq += w[r]! * v * v;
+  }
+  return { c, ss, sq };
+}
+
+/** Row-major [1, (x_j - c_j) / s_j ...] (no leading 1 without an intercept). */
+function scaledDesign(cols: Float64Array[], n: number, center: Float64Array, scale: Float64Array, intercept: boolean): Float64Array {
+  const m = cols.length;
+  const first = intercept ? 1 : 0;
+  const P = m + first;
+  const x = new Float64Array(n * P);
+  const inv = scale.map((v) => 1 / v);
+  // Row by row: one sequential pass over the design instead of one strided pass per column.
+  for (let r = 0, o = 0; r < n; r++, o += P) {
+    if (intercept) x[o] = 1;
+    for (let j = 0; j < m; j++) x[o + first + j] = (cols[j]![r]! - center[j]!) * inv[j]!;
+  }
+  return x;
+}
+
+/** Rows with no missing cell (NaN in a numeric column, null/""/"NA" in the cluster column). */
+function completeRows(
+  total: number,
+  columns: (Float64Array | null)[],
+  clusterCol: ArrayLike<unknown> | null,
+): { complete: Uint8Array; dropped: number[] } {
+  const complete = new Uint8Array(total).fill(1);
+  for (const col of columns) {
+    if (col === null) continue;
+    for (let i = 0; i < total; i++) if (Number.isNaN(col[i]!)) complete[i] = 0;
+  }
+  if (clusterCol !== null) for (let i = 0; i < total; i++) if (isMissingCell(clusterCol[i])) complete[i] = 0;
+  const dropped: number[] = [];
+  for (let i = 0; i < total; i++) if (complete[i] === 0) dropped.push(i);
+  return { complete, dropped };
+}
+
+/** Complete rows with positive weight; nObs counts frequency weights as replicated rows. */
+function selectUsedRows(complete: Uint8Array, wAll: Float64Array | null): { usedRows: number[]; nObs: number } {
+  const usedRows: number[] = [];
+  let nObs = 0;
+  for (let i = 0; i < complete.length; i++) {
+    if (complete[i] === 1 && (wAll === null || wAll[i]! > 0)) {
+      usedRows.push(i);
+      nObs += wAll === null ? 1 : wAll[i]!;
+    }
+  }
+  return { usedRows, nObs };
+}
+
+function gather(col: Float64Array, rows: readonly number[]): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) out[r] = col[rows[r]!]!;
+  return out;
+}
+
 /**
  * numericColumn, without the copy when the column already is a Float64Array (NaN = missing):
  * large numeric inputs are then not duplicated.
@@ -112,18 +183,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   const wAll = spec.weights !== undefined ? readNumeric(data, spec.weights) : null;
   const clusterCol = spec.cluster !== undefined ? data[spec.cluster]! : null;
 
-  // Missing cells in any used column drop the row.
-  const dropped: number[] = [];
-  const complete = new Uint8Array(total);
-  for (let i = 0; i < total; i++) {
-    let ok = !Number.isNaN(yAll[i]!);
-    for (let j = 0; ok && j < xAll.length; j++) if (Number.isNaN(xAll[j]![i]!)) ok = false;
-    if (ok && offAll !== null && Number.isNaN(offAll[i]!)) ok = false;
-    if (ok && wAll !== null && Number.isNaN(wAll[i]!)) ok = false;
-    if (ok && clusterCol !== null && isMissingCell(clusterCol[i])) ok = false;
-    if (ok) complete[i] = 1;
-    else dropped.push(i);
-  }
+  const { complete, dropped } = completeRows(total, [yAll, ...xAll, offAll, wAll], clusterCol);
 
   // Value checks on the complete rows, naming the offending input rows.
   const badY: number[] = [];
@@ -155,14 +215,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
 
   // Used rows: complete with positive weight (zero-weight rows contribute nothing). Frequency
   // weights count as replicated rows, so the number of observations is the sum of the weights.
-  const usedRows: number[] = [];
-  let nObs = 0;
-  for (let i = 0; i < total; i++) {
-    if (complete[i] === 1 && (wAll === null || wAll[i]! > 0)) {
-      usedRows.push(i);
-      nObs += wAll === null ? 1 : wAll[i]!;
-    }
-  }
+  const { usedRows, nObs } = selectUsedRows(complete, wAll);
   const n = usedRows.length;
   const terms = intercept ? [INTERCEPT_TERM, ...predictors] : [...predictors];
   if (terms.length === 0) throw invalid("the model has no terms (no intercept and no predictors)", "predictors");
@@ -171,15 +224,10 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
     throw invalid(`only ${nObs} usable observations for ${nParamsMax} parameters`, spec.outcome);
   }
 
-  const y = new Float64Array(n);
-  const w = new Float64Array(n);
-  const offset = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const i = usedRows[r]!;
-    y[r] = yAll[i]!;
-    w[r] = wAll === null ? 1 : wAll[i]!;
-    if (offAll !== null) offset[r] = spec.exposure !== undefined ? Math.log(offAll[i]!) : offAll[i]!;
-  }
+  const y = gather(yAll, usedRows);
+  const w = wAll === null ? new Float64Array(n).fill(1) : gather(wAll, usedRows);
+  const offset = offAll === null ? new Float64Array(n) : gather(offAll, usedRows);
+  if (spec.exposure !== undefined) for (let r = 0; r < n; r++) offset[r] = Math.log(offset[r]!);
   let yVaries = false;
   for (let r = 1; r < n && !yVaries; r++) if (y[r] !== y[0]) yVaries = true;
   if (!yVaries) throw invalid(`outcome "${spec.outcome}" has no variation (every used row is ${y[0] ?? "empty"})`, spec.outcome);
@@ -208,28 +256,13 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   const m = predictors.length;
   // Columns restricted to the used rows (the input arrays themselves when every row is used).
   const allUsed = n === total;
-  const cols = xAll.map((col) => {
-    if (allUsed) return col;
-    const c = new Float64Array(n);
-    for (let r = 0; r < n; r++) c[r] = col[usedRows[r]!]!;
-    return c;
-  });
+  const cols = xAll.map((col) => (allUsed ? col : gather(col, usedRows)));
   const mean = new Float64Array(m);
   const popSd = new Float64Array(m);
   const rms = new Float64Array(m);
   const predictorSd: Record<string, number> = {};
   for (let j = 0; j < m; j++) {
-    const col = cols[j]!;
-    let s = 0;
-    for (let r = 0; r < n; r++) s += w[r]! * col[r]!;
-    const c = s / wSum;
-    let ss = 0;
-    let sq = 0;
-    for (let r = 0; r < n; r++) {
-      const v = col[r]!;
-      ss += w[r]! * (v - c) * (v - c);
-      sq += w[r]! * v * v;
-    }
+    const { c, ss, sq } = weightedMoments(cols[j]!, w, wSum);
     mean[j] = c;
     popSd[j] = Math.sqrt(ss / wSum);
     rms[j] = Math.sqrt(sq / wSum);
@@ -251,12 +284,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   // columns are squeezed out in place afterwards (one copy of the design in memory).
   const first = intercept ? 1 : 0;
   const P = m + first;
-  let x = new Float64Array(n * P);
-  const invScale = scale.map((v) => 1 / v);
-  for (let r = 0, o = 0; r < n; r++, o += P) {
-    if (intercept) x[o] = 1;
-    for (let j = 0; j < m; j++) x[o + first + j] = (cols[j]![r]! - center[j]!) * invScale[j]!;
-  }
+  let x = scaledDesign(cols, n, center, scale, intercept);
   // Weighted Gram matrix of [intercept, z] in one pass; the predictor block is what we need.
   const gramAll = new Float64Array(P * P);
   crossProductKernel(P, false)(x, n, w, w, new Float64Array(P), gramAll, P, null, null);

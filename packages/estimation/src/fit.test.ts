@@ -307,6 +307,20 @@ describe("invariances", () => {
     expect(a.marginalEffects[0]!.estimate).toBeCloseTo(b.marginalEffects[0]!.estimate, 10);
   });
 
+  it("null models: the grouped path (no offset) equals the row path (an all-zero offset)", () => {
+    const zero = y.map(() => 0);
+    for (const family of ["poisson", "negbin2"] as const) {
+      for (const intercept of [true, false]) {
+        const spec: ModelSpec = { family, outcome: "y", predictors: ["x1", "x2"], intercept };
+        const a = fit({ y, x1, x2 }, spec);
+        const b = fit({ y, x1, x2, zero }, { ...spec, offset: "zero" });
+        expect(rel(a.nullLogLikelihood, b.nullLogLikelihood)).toBeLessThan(1e-10);
+        expect(rel(a.nullDeviance, b.nullDeviance)).toBeLessThan(1e-10);
+        expect(rel(a.pseudoR2, b.pseudoR2)).toBeLessThan(1e-9);
+      }
+    }
+  });
+
   it("frequency weights equal replicated rows", () => {
     const w = y.map((_, i) => 1 + (i % 3));
     const expand = <T,>(v: readonly T[]) => v.flatMap((val, i) => Array.from({ length: w[i]! }, () => val));

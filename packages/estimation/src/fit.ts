@@ -11,8 +11,9 @@
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
 import { EstimationError } from "./errors.js";
-import { crossProducts, interceptOnly, makeGlmData, type GlmData } from "./glm/common.js";
-import { alphaScoreAtZero, fitNegbin, negbinDerivatives, negbinLogLik, negbinLogLikAccurate } from "./glm/negbin.js";
+import { crossProducts, devianceAt, makeGlmData, type GlmData } from "./glm/common.js";
+import { nullModels } from "./glm/null-model.js";
+import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinDerivatives, negbinLogLik, negbinLogLikAccurate } from "./glm/negbin.js";
 import { fitPoisson, poissonDerivatives, poissonLogLik, poissonLogLikAccurate } from "./glm/poisson.js";
 import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
 import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
@@ -47,15 +48,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     poissonLogLik(gd, pois.beta); // mu at the Poisson fit
     const score0 = alphaScoreAtZero(gd);
     if (score0 > 0) {
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < n; i++) {
-        const e = gd.y[i]! - gd.mu[i]!;
-        num += gd.w[i]! * (e * e - gd.y[i]!);
-        den += gd.w[i]! * gd.mu[i]! * gd.mu[i]!;
-      }
-      const alpha0 = Math.min(Math.max(num / den, 1e-4), 1e4);
-      const nb = fitNegbin(gd, maxIterations, pois.beta, alpha0);
+      const nb = fitNegbin(gd, maxIterations, pois.beta, momentAlpha(gd));
       iterations += nb.iterations;
       if (nb.collapsed) atBoundary = true;
       else {
@@ -75,10 +68,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   }
   const isNb = spec.family === "negbin2" && !atBoundary;
   // Refresh eta/mu at the final estimates.
-  if (isNb) {
-    negbinLogLik(gd, beta, alpha);
-    ll = negbinLogLikAccurate(gd, alpha);
-  } else poissonLogLik(gd, beta);
+  // The fitters leave eta/mu at the point they return; only a fall-back to the Poisson fit after
+  // an NB2 attempt needs them recomputed.
+  if (isNb) ll = negbinLogLikAccurate(gd, alpha);
+  else if (spec.family === "negbin2") poissonLogLik(gd, beta);
 
   if (!converged) {
     warnings.push({
@@ -183,7 +176,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const deviance = devianceAt(gd, alpha);
   const pearsonChi2 = pearsonAt(gd, alpha);
   const dfResidual = nObs - p;
-  const nullFits = nullModels(gd, design, spec.family, alpha, isNb, maxIterations);
+  const nullFits = nullModels(gd, design.hasIntercept, design.hasOffset, spec.family, alpha, isNb, maxIterations);
   const lrTest =
     spec.family === "negbin2"
       ? (() => {
@@ -346,26 +339,6 @@ function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Arra
   return v;
 }
 
-/** Deviance at gd.mu: Poisson (alpha = 0) or R's glm.nb deviance at theta = 1/alpha. */
-function devianceAt(gd: GlmData, alpha: number): number {
-  const { n, y, w, mu } = gd;
-  let s = 0;
-  if (alpha === 0) {
-    for (let i = 0; i < n; i++) {
-      const yi = y[i]!;
-      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mu[i]!) : 0) - (yi - mu[i]!));
-    }
-  } else {
-    const theta = 1 / alpha;
-    for (let i = 0; i < n; i++) {
-      const yi = y[i]!;
-      const mi = mu[i]!;
-      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mi) : 0) - (yi + theta) * Math.log1p((yi - mi) / (mi + theta)));
-    }
-  }
-  return 2 * s;
-}
-
 function pearsonAt(gd: GlmData, alpha: number): number {
   const { n, y, w, mu } = gd;
   let s = 0;
@@ -374,60 +347,6 @@ function pearsonAt(gd: GlmData, alpha: number): number {
     s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
   }
   return s;
-}
-
-/**
- * Null log-likelihood (intercept-only model of the same family, NB2 with its own alpha) and the
- * null deviance as R's glm.nb defines it (intercept-only with theta fixed at the full model's;
- * without an intercept, mu = exp(offset)).
- */
-function nullModels(
-  gd: GlmData,
-  design: Design,
-  family: ModelSpec["family"],
-  alpha: number,
-  isNb: boolean,
-  maxIterations: number,
-): { logLikelihood: number; deviance: number } {
-  const g1 = interceptOnly(gd);
-  // The Poisson intercept-only MLE is closed-form: exp(b0) = sum w y / sum w exp(offset).
-  let wy = 0;
-  let wE = 0;
-  for (let i = 0; i < g1.n; i++) {
-    wy += g1.w[i]! * g1.y[i]!;
-    wE += g1.w[i]! * g1.expOffset![i]!;
-  }
-  const pois0 = fitPoisson(g1, maxIterations, Float64Array.of(Math.log(wy / wE)));
-  const poisLL0 = poissonLogLikAccurate(g1);
-  let logLikelihood = poisLL0;
-  if (family === "negbin2") {
-    poissonLogLik(g1, pois0.beta);
-    const score0 = alphaScoreAtZero(g1);
-    if (score0 > 0) {
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < g1.n; i++) {
-        const e = g1.y[i]! - g1.mu[i]!;
-        num += g1.w[i]! * (e * e - g1.y[i]!);
-        den += g1.w[i]! * g1.mu[i]! * g1.mu[i]!;
-      }
-      const nb0 = fitNegbin(g1, maxIterations, pois0.beta, Math.min(Math.max(num / den, 1e-4), 1e4));
-      if (!nb0.collapsed) logLikelihood = Math.max(negbinLogLikAccurate(g1, nb0.alpha), poisLL0);
-    }
-  }
-  let deviance: number;
-  if (!design.hasIntercept) {
-    // R: mu = linkinv(offset) for the null model without intercept.
-    for (let i = 0; i < gd.n; i++) g1.mu[i] = Math.exp(gd.offset[i]!);
-    deviance = devianceAt(g1, isNb ? alpha : 0);
-  } else if (isNb) {
-    fitNegbin(g1, maxIterations, pois0.beta, alpha, true);
-    deviance = devianceAt(g1, alpha);
-  } else {
-    poissonLogLik(g1, pois0.beta);
-    deviance = devianceAt(g1, 0);
-  }
-  return { logLikelihood, deviance };
 }
 
 /** VIF_j = diagonal of the inverse correlation matrix of the estimable predictors. */

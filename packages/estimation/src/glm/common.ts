@@ -102,9 +102,10 @@ export function interceptOnly(d: GlmData): GlmData {
     p: 1,
     eta: new Float64Array(n),
     mu: new Float64Array(n),
-    work1: new Float64Array(n),
-    work2: new Float64Array(n),
-    work3: new Float64Array(n),
+    // Scratch buffers are shared: the two fits never run interleaved.
+    work1: d.work1,
+    work2: d.work2,
+    work3: d.work3,
     expOffset,
   };
 }
@@ -189,3 +190,24 @@ export interface NewtonResult {
   /** The last Newton direction for beta (scaled coordinates), used to name separating terms. */
   lastStep: Float64Array | null;
 }
+
+/** Deviance at gd.mu: Poisson (alpha = 0) or R's glm.nb deviance at theta = 1/alpha. */
+export function devianceAt(gd: GlmData, alpha: number): number {
+  const { n, y, w, mu } = gd;
+  let s = 0;
+  if (alpha === 0) {
+    for (let i = 0; i < n; i++) {
+      const yi = y[i]!;
+      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mu[i]!) : 0) - (yi - mu[i]!));
+    }
+  } else {
+    const theta = 1 / alpha;
+    for (let i = 0; i < n; i++) {
+      const yi = y[i]!;
+      const mi = mu[i]!;
+      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mi) : 0) - (yi + theta) * Math.log1p((yi - mi) / (mi + theta)));
+    }
+  }
+  return 2 * s;
+}
+

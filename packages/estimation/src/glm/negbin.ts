@@ -218,24 +218,8 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
     work1[i] = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
     if (betaOnly) continue;
     work3[i] = wi * mui * (yi - mui) * inv * inv; // -d2 l / d eta d alpha
-    // K(v) = log(1+v) - v/(1+v), N(v) = -2K + (v/(1+v))^2, by series for small v.
-    let kv: number;
-    let nv: number;
-    if (v < 0.05) {
-      let pow = v * v;
-      kv = 0;
-      nv = 0;
-      for (let m = 2; m < 60; m++) {
-        const tk = ((m % 2 === 0 ? pow : -pow) * (m - 1)) / m;
-        kv += tk;
-        nv += tk * (m - 2);
-        if (Math.abs(tk) < 1e-17 * Math.abs(kv)) break;
-        pow *= v;
-      }
-    } else {
-      kv = Math.log1p(v) - v * inv;
-      nv = -2 * kv + v * v * inv * inv;
-    }
+    const kv = kTerm(v);
+    const nv = nTerm(v, kv);
     gAlpha += wi * (t2 * kv - yi * mui * inv);
     aAlpha -= wi * (t3 * nv + yi * mui * mui * inv * inv);
   }
@@ -249,6 +233,41 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
   const [, s1, s2] = groupedTerms(d, alpha, 2);
   g[p] = gAlpha + s1;
   a[p * k + p] = aAlpha - s2;
+}
+
+/** K(v) = log(1 + v) - v/(1 + v), by its series for small v (where the difference cancels). */
+export function kTerm(v: number): number {
+  if (v < 0.05) {
+    // sum_{m>=2} (-1)^m v^m (m-1)/m
+    let pow = v * v;
+    let sum = 0;
+    for (let m = 2; m < 60; m++) {
+      const t = ((m % 2 === 0 ? pow : -pow) * (m - 1)) / m;
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+      pow *= v;
+    }
+    return sum;
+  }
+  return Math.log1p(v) - v / (1 + v);
+}
+
+/** N(v) = -2 K(v) + (v/(1 + v))^2 (k = K(v)), by its series for small v. */
+export function nTerm(v: number, k: number): number {
+  if (v < 0.05) {
+    // sum_{m>=3} (-1)^m v^m (m-1)(m-2)/m
+    let pow = v * v * v;
+    let sum = 0;
+    for (let m = 3; m < 60; m++) {
+      const t = ((m % 2 === 0 ? pow : -pow) * (m - 1) * (m - 2)) / m;
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+      pow *= v;
+    }
+    return sum;
+  }
+  const r = v / (1 + v);
+  return -2 * k + r * r;
 }
 
 /** Score of alpha at alpha -> 0+ (the Poisson fit's mu): sum w ((y - mu)^2 - y) / 2. */
@@ -349,3 +368,17 @@ export function fitNegbin(
   }
   return { beta, ll, converged, iterations, lastStep, alpha, collapsed: false };
 }
+
+/** Moment start for alpha at the Poisson fit (d.mu): sum w ((y - mu)^2 - y) / sum w mu^2, clamped. */
+export function momentAlpha(d: GlmData): number {
+  const { n, y, w, mu } = d;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const e = y[i]! - mu[i]!;
+    num += w[i]! * (e * e - y[i]!);
+    den += w[i]! * mu[i]! * mu[i]!;
+  }
+  return Math.min(Math.max(num / den, 1e-4), 1e4);
+}
+
