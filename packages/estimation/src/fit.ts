@@ -44,11 +44,12 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   let iterations = pois.iterations;
   let lastStep = pois.lastStep;
   let atBoundary = false;
+  let muMoved = false; // gd.mu no longer at the Poisson fit
   if (spec.family === "negbin2") {
-    poissonLogLik(gd, pois.beta); // mu at the Poisson fit
     const score0 = alphaScoreAtZero(gd);
     if (score0 > 0) {
       const nb = fitNegbin(gd, maxIterations, pois.beta, momentAlpha(gd));
+      muMoved = true;
       iterations += nb.iterations;
       if (nb.collapsed) atBoundary = true;
       else {
@@ -67,11 +68,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     }
   }
   const isNb = spec.family === "negbin2" && !atBoundary;
-  // Refresh eta/mu at the final estimates.
   // The fitters leave eta/mu at the point they return; only a fall-back to the Poisson fit after
   // an NB2 attempt needs them recomputed.
   if (isNb) ll = negbinLogLikAccurate(gd, alpha);
-  else if (spec.family === "negbin2") poissonLogLik(gd, beta);
+  else if (muMoved) poissonLogLik(gd, beta);
 
   if (!converged) {
     warnings.push({
