@@ -211,6 +211,13 @@ describe("the headline what-if: fiscal revenue +10% in Baise's counties", () => 
       expect(c.probabilityAtLeastOne).toBeLessThanOrEqual(1);
     }
     expect(w.difference.lower).toBeCloseTo(w.difference.estimate - 1.959963984540054 * w.difference.stdError, 8);
+
+    const only = await gql(api.endpoint, `query($m: Int!, $iv: [InterventionInput!]!) { whatIf(modelId: $m, interventions: $iv) {
+        difference { estimate } counties(changedOnly: true) { code difference { estimate } } } }`,
+      { m: seededModelId, iv: [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1, prefectureCodes: [BAISE] }] });
+    expect(only.data.whatIf.counties.map((c: any) => c.code)).toEqual(baise.map((c: any) => c.code));
+    const onlySum = only.data.whatIf.counties.reduce((s: number, c: any) => s + c.difference.estimate, 0);
+    expect(onlySum).toBeCloseTo(only.data.whatIf.difference.estimate, 6);
   });
 
   it("SIMULATION with a seed is reproducible and bounded by the server's max draws", async () => {

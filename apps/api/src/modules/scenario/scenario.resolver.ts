@@ -3,7 +3,7 @@ import type { Context } from "../../context.js";
 import { Model } from "../model/model.type.js";
 import { toModelView } from "../model/model.view.js";
 import { CreateScenarioInput, InterventionInput, WhatIfOptions } from "./scenario.input.js";
-import { Scenario, ScenarioResult } from "./scenario.type.js";
+import { Scenario, ScenarioCounty, ScenarioResult } from "./scenario.type.js";
 import { toScenarioResult, toScenarioView } from "./scenario.view.js";
 
 @Resolver(() => Scenario)
@@ -43,5 +43,16 @@ export class ScenarioResolver {
   @Mutation(() => Boolean)
   deleteScenario(@Arg("id", () => Int) id: number, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.scenarios.delete(id);
+  }
+}
+
+@Resolver(() => ScenarioResult)
+export class ScenarioResultResolver {
+  @FieldResolver(() => [ScenarioCounty], { description: "One entry per county-year of the baseline; changedOnly keeps those an intervention touched." })
+  counties(
+    @Root() r: ScenarioResult,
+    @Arg("changedOnly", () => Boolean, { defaultValue: false }) changedOnly: boolean,
+  ): ScenarioCounty[] {
+    return changedOnly ? r.counties.filter((c) => c.changed) : r.counties;
   }
 }
