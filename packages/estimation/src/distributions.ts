@@ -187,6 +187,15 @@ export function stirlerr(n: number): number {
   return lgamma(n + 1) - (n + 0.5) * Math.log(n) + n - LOG_SQRT_2PI;
 }
 
+/**
+ * bd0 with log(m) supplied: when m has underflowed (a fitted mean at exp(-700)), x log(x/m) is
+ * computed as x (log x - log m) so the result stays finite.
+ */
+export function bd0Log(x: number, m: number, logm: number): number {
+  if (m > 1e-280) return bd0(x, m);
+  return x === 0 ? m : x * (Math.log(x) - logm) + m - x;
+}
+
 /** bd0(x, m) = x log(x / m) + m - x >= 0, accurate when x is close to m (Loader 2000). */
 export function bd0(x: number, m: number): number {
   if (x === 0) return m;

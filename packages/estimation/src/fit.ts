@@ -117,7 +117,12 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   if (vScaled === null && seType !== "oim") {
     warnings.push({ code: "HESSIAN_NOT_PD", message: "the expected information is not positive definite; standard errors are not available" });
   }
-  const vBeta = vScaled === null ? null : congruence(t, vScaled, p);
+  let vBeta = vScaled === null ? null : congruence(t, vScaled, p);
+  if (vBeta !== null && !vBeta.every(Number.isFinite)) {
+    // Only reachable with fitted means at the limits of floating point (extreme separation).
+    vBeta = null;
+    warnings.push({ code: "HESSIAN_NOT_PD", message: "the covariance matrix is not finite; standard errors are not available" });
+  }
 
   // Joint covariance (beta, alpha) in original coordinates.
   let jointMatrix: number[][] = [];
@@ -127,8 +132,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) tExt[i * k + j] = t[i * p + j]!;
     if (isNb) tExt[p * k + p] = 1;
     const joint = congruence(tExt, oimInv, k);
-    jointMatrix = toRows(joint, k);
-    if (isNb) alphaStdError = finiteOrNull(Math.sqrt(joint[p * k + p]!));
+    if (joint.every(Number.isFinite)) {
+      jointMatrix = toRows(joint, k);
+      if (isNb) alphaStdError = positiveSqrt(joint[p * k + p]!);
+    }
   }
   let thetaStdError: number | null = null;
   if (isNb) {
@@ -344,7 +351,8 @@ function pearsonAt(gd: GlmData, alpha: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) {
     const e = y[i]! - mu[i]!;
-    s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
+    // mu can underflow to 0 only where y = 0 (else the likelihood is -Inf); the term's limit is 0.
+    if (mu[i]! > 0) s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
   }
   return s;
 }

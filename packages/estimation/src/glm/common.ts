@@ -193,19 +193,24 @@ export interface NewtonResult {
 
 /** Deviance at gd.mu: Poisson (alpha = 0) or R's glm.nb deviance at theta = 1/alpha. */
 export function devianceAt(gd: GlmData, alpha: number): number {
-  const { n, y, w, mu } = gd;
+  const { n, y, w, mu, eta } = gd;
+  // y log(y / mu), via log y - eta when mu has underflowed.
+  const ylog = (yi: number, mi: number, ei: number) => (yi > 0 ? yi * (mi > 1e-280 ? Math.log(yi / mi) : Math.log(yi) - ei) : 0);
   let s = 0;
   if (alpha === 0) {
     for (let i = 0; i < n; i++) {
       const yi = y[i]!;
-      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mu[i]!) : 0) - (yi - mu[i]!));
+      s += w[i]! * (ylog(yi, mu[i]!, eta[i]!) - (yi - mu[i]!));
     }
   } else {
     const theta = 1 / alpha;
     for (let i = 0; i < n; i++) {
       const yi = y[i]!;
       const mi = mu[i]!;
-      s += w[i]! * ((yi > 0 ? yi * Math.log(yi / mi) : 0) - (yi + theta) * Math.log1p((yi - mi) / (mi + theta)));
+      const r = (yi - mi) / (mi + theta);
+      // log((y + theta) / (mu + theta)); log1p loses the ratio when mu >> y + theta (r -> -1).
+      const logRatio = r > -0.5 ? Math.log1p(r) : Math.log((yi + theta) / (mi + theta));
+      s += w[i]! * (ylog(yi, mi, eta[i]!) - (yi + theta) * logRatio);
     }
   }
   return 2 * s;

@@ -11,6 +11,7 @@
  */
 import {
   bd0,
+  bd0Log,
   digamma,
   digammaTail,
   digammaTailDerivative,
@@ -181,14 +182,14 @@ export function saturatedTerm(y: number, alpha: number): number {
  * Accurate for counts in the millions, where the textbook lgamma form loses ~1e-6.
  */
 export function negbinLogLikAccurate(d: GlmData, alpha: number): number {
-  const { n, y, w, mu, groupValues, groupWeights } = d;
+  const { n, y, w, mu, eta, groupValues, groupWeights } = d;
   const theta = 1 / alpha;
   let s = 0;
   for (let g = 0; g < groupValues.length; g++) s += groupWeights[g]! * saturatedTerm(groupValues[g]!, alpha);
   for (let i = 0; i < n; i++) {
     const yi = y[i]!;
     const mi = mu[i]!;
-    s -= w[i]! * (bd0(yi, mi) - bd0(yi + theta, mi + theta));
+    s -= w[i]! * (bd0Log(yi, mi, eta[i]!) - bd0(yi + theta, mi + theta));
   }
   return s;
 }

@@ -157,7 +157,10 @@ function rowNullModels(
   }
   let deviance: number;
   if (!hasIntercept) {
-    for (let i = 0; i < gd.n; i++) g1.mu[i] = g1.expOffset![i]!;
+    for (let i = 0; i < gd.n; i++) {
+      g1.eta[i] = gd.offset[i]!;
+      g1.mu[i] = g1.expOffset![i]!;
+    }
     deviance = devianceAt(g1, isNb ? alpha : 0);
   } else if (isNb) {
     fitNegbin(g1, maxIterations, pois0.beta, alpha, true);

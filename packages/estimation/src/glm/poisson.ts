@@ -2,7 +2,7 @@
  * Poisson regression with log link by Newton's method (identical to IRLS for the canonical link),
  * with step-halving on the log-likelihood.
  */
-import { bd0, stirlerr } from "../distributions.js";
+import { bd0Log, stirlerr } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
 import {
   crossProducts,
@@ -32,13 +32,13 @@ export function poissonLogLik(d: GlmData, beta: ArrayLike<number>): number {
  * sum(y eta - mu - lgamma(y + 1)) it keeps full accuracy when counts are in the millions.
  */
 export function poissonLogLikAccurate(d: GlmData): number {
-  const { n, y, w, mu, groupValues, groupWeights } = d;
+  const { n, y, w, mu, eta, groupValues, groupWeights } = d;
   let s = 0;
   for (let g = 0; g < groupValues.length; g++) {
     const v = groupValues[g]!;
     if (v > 0) s -= groupWeights[g]! * (stirlerr(v) + 0.5 * Math.log(2 * Math.PI * v));
   }
-  for (let i = 0; i < n; i++) s -= w[i]! * bd0(y[i]!, mu[i]!);
+  for (let i = 0; i < n; i++) s -= w[i]! * bd0Log(y[i]!, mu[i]!, eta[i]!);
   return s;
 }
 
