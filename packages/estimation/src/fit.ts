@@ -84,7 +84,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const betaOrig = matVec(t, beta, p);
 
   // Separation: rows with y = 0 whose fitted mean has run to ~0 while a coefficient keeps moving.
-  const sepTerms = separatedTerms(design, gd, t, lastStep);
+  const sepTerms = separatedTerms(design, gd, t, betaOrig, lastStep);
   if (sepTerms.length > 0) {
     warnings.push({
       code: "SEPARATION",
@@ -419,11 +419,13 @@ function averageMarginalEffects(
 }
 
 /**
- * Terms that run off to infinity: some rows with y = 0 have fitted means ~0 and the last Newton
- * direction still moves coefficients by a sizeable amount (in units of the predictor's sd).
+ * Terms that run off to infinity. Needs rows with y = 0 whose fitted means have gone to ~0; then a
+ * term is named when the fit is still moving it by a sizeable amount (in units of the predictor's
+ * sd: the last Newton direction, or the recent moves of a fit that hit the iteration cap), or when
+ * its effect per sd is already implausibly large (|b * sd| > 15, a factor of 3e6) because the
+ * iterations have slowed to a crawl on a flat likelihood.
  */
-function separatedTerms(design: Design, gd: GlmData, t: Float64Array, lastStep: Float64Array | null): string[] {
-  if (lastStep === null) return [];
+function separatedTerms(design: Design, gd: GlmData, t: Float64Array, beta: Float64Array, lastStep: Float64Array | null): string[] {
   const { n, y, w, mu } = gd;
   let ySum = 0;
   let wSum = 0;
@@ -436,12 +438,16 @@ function separatedTerms(design: Design, gd: GlmData, t: Float64Array, lastStep: 
   for (let i = 0; i < n && !any; i++) if (y[i] === 0 && mu[i]! < threshold) any = true;
   if (!any) return [];
   const p = design.p;
-  const step = matVec(t, lastStep, p);
-  const size = design.estimableTerms.map((term, j) => {
-    const sd = term === INTERCEPT_TERM ? 1 : (design.predictorSd[term] ?? 1);
-    return Math.abs(step[j]!) * sd;
+  const sdOf = (term: string) => (term === INTERCEPT_TERM ? 1 : (design.predictorSd[term] ?? 1));
+  const flagged = new Set<string>();
+  if (lastStep !== null) {
+    const step = matVec(t, lastStep, p);
+    const size = design.estimableTerms.map((term, j) => Math.abs(step[j]!) * sdOf(term));
+    const max = Math.max(...size);
+    if (max > 0.05) design.estimableTerms.forEach((term, j) => size[j]! > 0.1 * max && flagged.add(term));
+  }
+  design.estimableTerms.forEach((term, j) => {
+    if (term !== INTERCEPT_TERM && Math.abs(beta[j]!) * sdOf(term) > 15) flagged.add(term);
   });
-  const max = Math.max(...size);
-  if (!(max > 0.05)) return [];
-  return design.estimableTerms.filter((_, j) => size[j]! > 0.1 * max);
+  return design.estimableTerms.filter((term) => flagged.has(term));
 }

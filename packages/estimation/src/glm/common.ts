@@ -182,12 +182,33 @@ export const TINY_DECREMENT = 1e-6;
  */
 export const NOISE_DECREMENT = 1e-15;
 
+/**
+ * The last few iterates, so that a fit stopped by the iteration cap can report the direction it
+ * was still moving in (a separating direction when coefficients run off).
+ */
+export class RecentIterates {
+  private readonly kept: Float64Array[] = [];
+  constructor(private readonly size = 5) {}
+  push(beta: ArrayLike<number>): void {
+    this.kept.push(Float64Array.from(beta));
+    if (this.kept.length > this.size) this.kept.shift();
+  }
+  /** beta minus the oldest kept iterate, or null before any. */
+  moveTo(beta: Float64Array): Float64Array | null {
+    const oldest = this.kept[0];
+    return oldest === undefined ? null : beta.map((v, j) => v - oldest[j]!);
+  }
+}
+
 export interface NewtonResult {
   beta: Float64Array;
   ll: number;
   converged: boolean;
   iterations: number;
-  /** The last Newton direction for beta (scaled coordinates), used to name separating terms. */
+  /**
+   * Where beta was heading (scaled coordinates), used to name separating terms: the last Newton
+   * direction, or for a fit that did not converge the move over its last few iterations.
+   */
   lastStep: Float64Array | null;
 }
 

@@ -28,6 +28,7 @@ import {
   dot,
   DECREMENT_TOL,
   NOISE_DECREMENT,
+  RecentIterates,
   REL_TOL,
   TINY_DECREMENT,
   type GlmData,
@@ -309,6 +310,8 @@ export function fitNegbin(
   let converged = false;
   let iterations = 0;
   let lastStep: Float64Array | null = null;
+  const recent = new RecentIterates();
+  recent.push(beta);
   const m = fixedAlpha ? p : k;
   const gt = new Float64Array(m);
   const at = new Float64Array(m * m);
@@ -359,6 +362,7 @@ export function fitNegbin(
     beta = trial;
     alpha = trialAlpha;
     ll = llTrial;
+    recent.push(beta);
     if (alpha < ALPHA_FLOOR) {
       return { beta, ll, converged: false, iterations, lastStep, alpha, collapsed: true };
     }
@@ -367,6 +371,7 @@ export function fitNegbin(
       break;
     }
   }
+  if (!converged) lastStep = recent.moveTo(beta) ?? lastStep;
   return { beta, ll, converged, iterations, lastStep, alpha, collapsed: false };
 }
 

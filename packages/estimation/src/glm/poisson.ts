@@ -12,6 +12,7 @@ import {
   TINY_DECREMENT,
   linearPredictor,
   newtonDirection,
+  RecentIterates,
   REL_TOL,
   type GlmData,
   type NewtonResult,
@@ -83,6 +84,8 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
   const a = new Float64Array(p * p);
   let converged = false;
   let lastStep: Float64Array | null = null;
+  const recent = new RecentIterates();
+  recent.push(beta);
   while (iterations < maxIterations) {
     poissonDerivatives(d, g, a);
     const { step } = newtonDirection(a, p, g);
@@ -113,10 +116,11 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
     const rel = Math.abs(llTrial - ll) / (Math.abs(ll) + 0.1);
     beta = trial;
     ll = llTrial;
+    recent.push(beta);
     if (dec < DECREMENT_TOL && (rel < REL_TOL || dec < NOISE_DECREMENT)) {
       converged = true;
       break;
     }
   }
-  return { beta, ll, converged, iterations, lastStep };
+  return { beta, ll, converged, iterations, lastStep: converged ? lastStep : (recent.moveTo(beta) ?? lastStep) };
 }
