@@ -349,6 +349,8 @@ describe("mutations", () => {
     const again = await gql(api.endpoint, IMPORT, { input }, { key: API_KEY });
     expect(again.errors).toBeUndefined();
     expect(again.data.importDataset.unchanged).toBe(true);
+    const different = await gql(api.endpoint, IMPORT, { input: { ...input, csv: csv.replace("450102,2020,1,", "450102,2020,2,") } }, { key: API_KEY });
+    expect(ext(different).code).toBe("CONFLICT");
 
     const base = { name: "small", datasetId, years: [2020], outcome: "wechat_accounts", family: "POISSON", seType: "OIM" };
     const singular = await gql(api.endpoint, FIT, { input: { ...base, predictors: ["population", "population_x2"] } }, { key: API_KEY });
