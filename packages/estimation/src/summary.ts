@@ -4,12 +4,14 @@
  */
 import type { FitResult } from "./types.js";
 
+/** `digits` significant digits, exponent notation for very large or small magnitudes. */
 function num(v: number | null, digits = 4): string {
   if (v === null) return "NA";
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e6 || a < 1e-4) return v.toExponential(digits - 1);
-  return v.toFixed(Math.max(0, digits - 1 - Math.floor(Math.log10(a))) > 6 ? 6 : Math.max(0, digits - 1 - Math.floor(Math.log10(a))));
+  const decimals = Math.min(6, Math.max(0, digits - 1 - Math.floor(Math.log10(a))));
+  return v.toFixed(decimals);
 }
 
 function fixed(v: number | null, decimals: number): string {
