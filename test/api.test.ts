@@ -316,6 +316,30 @@ describe("mutations", () => {
     expect(ext(w)).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId" });
   });
 
+  it("exposure and peer terms are carried into what-ifs: exposure ×1.1 multiplies every prediction by exactly 1.1", async () => {
+    const input = {
+      ...fitInput, name: "exposure + peer", seType: "OIM", predictors: ["fiscal_revenue", "mobile_users"],
+      exposure: "population", peer: ["PEER_NEIGHBORS"],
+    };
+    const f = await gql(api.endpoint, `mutation($input: FitModelInput!) { fitModel(input: $input) { id predictors exposure peer n coefficients { term } } }`, { input }, { key: API_KEY });
+    expect(f.errors).toBeUndefined();
+    const m = f.data.fitModel;
+    expect(m.predictors).toEqual(["fiscal_revenue", "mobile_users", "peer_neighbors"]);
+    expect(m.exposure).toBe("population");
+    expect(m.peer).toEqual(["PEER_NEIGHBORS"]);
+    expect(m.coefficients.map((c: any) => c.term)).toEqual(["(Intercept)", "fiscal_revenue", "mobile_users", "peer_neighbors"]);
+    const w = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [{ indicator: "population", operation: "SCALE", value: 1.1 }] });
+    expect(w.errors).toBeUndefined();
+    expect(w.data.whatIf.counties).toHaveLength(m.n);
+    expect(w.data.whatIf.difference.estimate).toBeCloseTo(0.1 * w.data.whatIf.baselineTotal, 6);
+    for (const c of w.data.whatIf.counties) expect(c.scenario / c.baseline).toBeCloseTo(1.1, 10);
+    // a peer term is a predictor too, so it can be intervened on; the outcome cannot
+    const peer = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [{ indicator: "peer_neighbors", operation: "ADD", value: 1 }] });
+    expect(peer.errors).toBeUndefined();
+    const bad = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [{ indicator: "wechat_accounts", operation: "ADD", value: 1 }] });
+    expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "interventions[0].indicator" });
+  });
+
   it("fitModel bad input names the field: unknown dataset, year, indicator, duplicate predictor, level", async () => {
     const cases: [Record<string, unknown>, Record<string, unknown>][] = [
       [{ datasetId: 999999 }, { field: "input.datasetId", reason: "UNKNOWN_DATASET" }],
