@@ -107,8 +107,8 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
       message: "the observed information is not positive definite at the estimates; observed-information standard errors are not available",
     });
   }
-  const expected = expectedInformation(gd, alpha);
-  const expectedInv = inverseSpd(expected, p);
+  // Fisher information of beta (alpha fixed): the expected SEs and the sandwich bread.
+  const expectedInv = seType === "oim" ? null : inverseSpd(expectedInformation(gd, alpha), p);
 
   let vScaled: Float64Array | null;
   if (seType === "oim") vScaled = oimInv === null ? null : blockOf(oimInv, k, p);

@@ -31,6 +31,13 @@ export interface GlmData {
    * no exp per row.
    */
   expOffset: Float64Array | null;
+  /**
+   * Cache of log(1 + alpha mu) from the last NB2 log-likelihood evaluation, valid while
+   * logMixAlpha equals the alpha in use (linearPredictor invalidates it): the derivative pass at
+   * the same point then needs no second log per row.
+   */
+  logMix: Float64Array | null;
+  logMixAlpha: number;
 }
 
 export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
@@ -54,6 +61,8 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     work2: new Float64Array(n),
     work3: new Float64Array(n),
     expOffset: null,
+    logMix: null,
+    logMixAlpha: NaN,
   };
 }
 
@@ -69,8 +78,9 @@ function groupOutcomes(y: Float64Array, w: Float64Array): { groupValues: Float64
     const tally = new Float64Array(maxY + 1);
     const seen = new Uint8Array(maxY + 1);
     for (let i = 0; i < n; i++) {
-      tally[y[i]!] = tally[y[i]!]! + w[i]!;
-      seen[y[i]!] = 1;
+      const v = y[i]! | 0; // an int index keeps the typed-array access on V8's fast path
+      tally[v] = tally[v]! + w[i]!;
+      seen[v] = 1;
     }
     let count = 0;
     for (let v = 0; v <= maxY; v++) if (seen[v] === 1) count++;
@@ -107,12 +117,15 @@ export function interceptOnly(d: GlmData): GlmData {
     work2: d.work2,
     work3: d.work3,
     expOffset,
+    logMix: null,
+    logMixAlpha: NaN,
   };
 }
 
 /** eta = offset + X beta, mu = exp(eta). */
 export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
   const { n, p, x, offset, eta, mu, expOffset } = d;
+  d.logMixAlpha = NaN;
   if (expOffset !== null) {
     const b0 = beta[0]!;
     const c = Math.exp(b0);

@@ -145,11 +145,15 @@ export function negbinLogLik(d: GlmData, beta: ArrayLike<number>, alpha: number)
 export function negbinLogLikAtMu(d: GlmData, alpha: number): number {
   const { n, y, w, eta, mu } = d;
   const theta = 1 / alpha;
+  const lm = d.logMix ?? (d.logMix = new Float64Array(n));
   let s = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i]!;
-    s += w[i]! * (yi * eta[i]! - (yi + theta) * Math.log1p(alpha * mu[i]!));
+    const l = Math.log1p(alpha * mu[i]!);
+    lm[i] = l;
+    s += w[i]! * (yi * eta[i]! - (yi + theta) * l);
   }
+  d.logMixAlpha = alpha;
   return s + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
 }
 
@@ -210,6 +214,7 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
   a.fill(0);
   let gAlpha = 0;
   let aAlpha = 0;
+  const lm = d.logMixAlpha === alpha ? d.logMix : null;
   for (let i = 0; i < n; i++) {
     const wi = w[i]!;
     const yi = y[i]!;
@@ -220,7 +225,7 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
     work1[i] = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
     if (betaOnly) continue;
     work3[i] = wi * mui * (yi - mui) * inv * inv; // -d2 l / d eta d alpha
-    const kv = kTerm(v);
+    const kv = lm !== null && v >= K_SERIES_BELOW ? lm[i]! - v * inv : kTerm(v);
     const nv = nTerm(v, kv);
     gAlpha += wi * (t2 * kv - yi * mui * inv);
     aAlpha -= wi * (t3 * nv + yi * mui * mui * inv * inv);
@@ -237,9 +242,12 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
   a[p * k + p] = aAlpha - s2;
 }
 
+/** Below this v = alpha mu, K and N are summed as series (their closed forms cancel). */
+const K_SERIES_BELOW = 0.05;
+
 /** K(v) = log(1 + v) - v/(1 + v), by its series for small v (where the difference cancels). */
 export function kTerm(v: number): number {
-  if (v < 0.05) {
+  if (v < K_SERIES_BELOW) {
     // sum_{m>=2} (-1)^m v^m (m-1)/m
     let pow = v * v;
     let sum = 0;
@@ -256,7 +264,7 @@ export function kTerm(v: number): number {
 
 /** N(v) = -2 K(v) + (v/(1 + v))^2 (k = K(v)), by its series for small v. */
 export function nTerm(v: number, k: number): number {
-  if (v < 0.05) {
+  if (v < K_SERIES_BELOW) {
     // sum_{m>=3} (-1)^m v^m (m-1)(m-2)/m
     let pow = v * v * v;
     let sum = 0;
