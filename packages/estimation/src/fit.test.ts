@@ -228,6 +228,7 @@ describe("warnings", () => {
     expect(nb.lrTest).toEqual({ statistic: 0, pValue: 1 });
     expect(nb.nParams).toBe(2);
     expect(nb.jointCovariance.hasAlpha).toBe(false);
+    expect(nb.jointCovariance.matrix).toEqual(nb.covariance.matrix);
     expect(coef(nb, "x").estimate).toBe(coef(po, "x").estimate);
     expect(coef(nb, "x").stdError).toBe(coef(po, "x").stdError);
     expect(nb.logLikelihood).toBe(po.logLikelihood);

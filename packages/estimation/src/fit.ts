@@ -235,7 +235,8 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     covariance: { terms: [...design.estimableTerms], matrix: vBeta === null ? [] : toRows(vBeta, p) },
     jointCovariance: {
       terms: isNb ? [...design.estimableTerms, "alpha"] : [...design.estimableTerms],
-      matrix: jointMatrix,
+      // As the contract says: without alpha (Poisson, or alpha at the boundary) it is `covariance`.
+      matrix: isNb ? jointMatrix : vBeta === null ? [] : toRows(vBeta, p),
       hasAlpha: isNb,
     },
     vif,
