@@ -4,6 +4,13 @@
  * The fitters work on internally centred/scaled columns (design.ts); estimates and covariances
  * are mapped back exactly with beta = T beta', V = T V' T'.
  *
+ * Standard errors: "oim" inverts the observed information of (beta, alpha) jointly (Stata nbreg,
+ * statsmodels); "expected" is X'WX with W = w mu/(1 + alpha mu), alpha fixed (MASS::glm.nb);
+ * "hc0"/"hc1"/"cluster" are R sandwich's on the glm.nb object (bread = expected information,
+ * scores x (y - mu)/(1 + alpha mu); hc1 scales by n/(n - k); cluster by G/(G - 1)). SE(alpha) comes
+ * from the joint OIM except for "expected", where SE(theta) is R's theta.ml one.
+ * `iterations` counts the Newton steps of the Poisson start plus those of the NB2 fit.
+ *
  * Frequency weights w_i (whole numbers) mean "this row occurs w_i times": they multiply each row's
  * log-likelihood contribution and score, and n, dfResidual, BIC, HC0/HC1 meat, VIFs and sds are
  * those of the expanded data (n = sum of weights over the used rows).
