@@ -1,8 +1,7 @@
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 import { EstimationError } from "@govdiffusion/estimation";
-import { ConflictError, ImportError, NotFoundError as DbNotFound, ValidationError as DbValidation } from "@govdiffusion/db";
-import { NotFoundError, ValidationError } from "./domain-errors.js";
+import { ConflictError, ImportError, NotFoundError, ValidationError } from "@govdiffusion/db";
 import { formatError, isExpectedError } from "./errors.js";
 
 const wrap = (original: Error) => new GraphQLError(original.message, { originalError: original, path: ["q"] });
@@ -13,9 +12,9 @@ describe("formatError", () => {
     expect(fmt(new ValidationError("interventions[0].indicator", "nope", "UNKNOWN_INDICATOR")).extensions).toEqual({
       code: "BAD_USER_INPUT", field: "interventions[0].indicator", argument: "interventions", reason: "UNKNOWN_INDICATOR",
     });
-    expect(fmt(new DbValidation("predictors", "bad")).extensions).toEqual({ code: "BAD_USER_INPUT", field: "predictors", argument: "predictors", reason: "INVALID" });
-    expect(fmt(new NotFoundError("model", 3, "id")).extensions).toEqual({ code: "NOT_FOUND", field: "id" });
-    expect(fmt(new DbNotFound("dataset 3 not found")).extensions).toEqual({ code: "NOT_FOUND" });
+    expect(fmt(new ValidationError("predictors", "bad")).extensions).toEqual({ code: "BAD_USER_INPUT", field: "predictors", argument: "predictors", reason: "INVALID" });
+    expect(fmt(new NotFoundError("model 3 not found", "id")).extensions).toEqual({ code: "NOT_FOUND", field: "id" });
+    expect(fmt(new NotFoundError("dataset 3 not found")).extensions).toEqual({ code: "NOT_FOUND" });
     expect(fmt(new ConflictError("exists")).extensions).toEqual({ code: "CONFLICT" });
     expect(fmt(new ImportError("input.csv", 7, "value", "not a number")).extensions).toEqual({
       code: "BAD_USER_INPUT", field: "input.csv", argument: "input", reason: "IMPORT", line: 7, column: "value",

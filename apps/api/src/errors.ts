@@ -6,12 +6,12 @@ type Mapped = { code: string; extensions?: Record<string, unknown>; message?: st
 
 interface NamedError extends Error {
   field?: unknown; reason?: unknown; code?: unknown; column?: unknown; rows?: unknown;
-  file?: unknown; line?: unknown; entity?: unknown;
+  file?: unknown; line?: unknown;
 }
 
 /**
  * Domain errors → GraphQL codes. Recognised by `name` so that classes of the same name from
- * @govdiffusion/db, @govdiffusion/estimation and this app (domain-errors.ts) all map alike.
+ * @govdiffusion/db, @govdiffusion/estimation all map alike.
  */
 export function mapDomainError(err: unknown): Mapped | undefined {
   if (!(err instanceof Error)) return undefined;

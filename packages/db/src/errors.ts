@@ -3,9 +3,12 @@
  * Prisma error classes; `toDomainError` is the one place that translates driver/Prisma errors.
  */
 export class NotFoundError extends Error {
-  constructor(message: string) {
+  /** The argument that named the missing record (e.g. "modelId"), when a caller knows it. */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
     super(message);
     this.name = "NotFoundError";
+    this.field = field;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }
@@ -18,12 +21,15 @@ export class ConflictError extends Error {
   }
 }
 
+/** Bad input: `field` is the argument path (e.g. "input.predictors[2]"), `reason` a machine-readable code. */
 export class ValidationError extends Error {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
+  readonly reason: string;
+  constructor(field: string, message: string, reason = "INVALID", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "ValidationError";
     this.field = field;
+    this.reason = reason;
     Object.setPrototypeOf(this, new.target.prototype);
   }
 }

@@ -1,6 +1,6 @@
 import type { Dataset, ImportSummary, Indicator } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 
 export interface ImportDatasetCommand {
   name: string;
@@ -25,7 +25,7 @@ export class DatasetService {
 
   async byId(id: number): Promise<Dataset> {
     const d = await this.data.repos.datasets.byId(id);
-    if (!d) throw new NotFoundError("dataset", id, "datasetId");
+    if (!d) throw new NotFoundError(`dataset ${id} not found`, "datasetId");
     return d;
   }
 

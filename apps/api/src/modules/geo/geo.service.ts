@@ -1,6 +1,6 @@
 import type { AdoptionPoint, County, CountyKind, Observation, Prefecture } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import type { ReferenceCache } from "./reference-cache.js";
 
 const CODE = /^\d{6}$/;
@@ -24,7 +24,7 @@ export class GeoService {
   async county(code: string): Promise<County> {
     if (!CODE.test(code)) throw new ValidationError("code", `county codes have 6 digits, got "${code}"`, "INVALID");
     const c = await this.reference.county(code);
-    if (!c) throw new NotFoundError("county", code, "code");
+    if (!c) throw new NotFoundError(`county ${code} not found`, "code");
     return c;
   }
 

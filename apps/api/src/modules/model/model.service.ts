@@ -1,7 +1,7 @@
 import { EstimationError, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
 import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 
 /** What fitModel accepts, in the packages' vocabulary (lower-case enum values). */
 export interface FitModelCommand {
@@ -47,13 +47,13 @@ export class ModelService {
 
   async byId(id: number, field = "id"): Promise<StoredModel> {
     const m = await this.data.repos.models.byId(id);
-    if (!m) throw new NotFoundError("model", id, field);
+    if (!m) throw new NotFoundError(`model ${id} not found`, field);
     return m;
   }
 
   async delete(id: number): Promise<boolean> {
     const ok = await this.data.repos.models.delete(id);
-    if (!ok) throw new NotFoundError("model", id, "id");
+    if (!ok) throw new NotFoundError(`model ${id} not found`, "id");
     this.onDelete(id);
     return true;
   }

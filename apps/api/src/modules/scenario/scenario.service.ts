@@ -1,7 +1,7 @@
 import type { ScenarioOutcome } from "@govdiffusion/estimation";
 import type { StoredScenario } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import type { BaselineRow, InterventionCommand, WhatIfCommandOptions, WhatIfResult, WhatIfService } from "./what-if.service.js";
 
 /** What is stored in a scenario's `options` column: the request options plus the identity of each result row. */
@@ -44,12 +44,12 @@ export class ScenarioService {
 
   async byId(id: number): Promise<ScenarioRecord> {
     const s = await this.data.repos.scenarios.byId(id);
-    if (!s) throw new NotFoundError("scenario", id, "id");
+    if (!s) throw new NotFoundError(`scenario ${id} not found`, "id");
     return this.toRecord(s, await this.countyNames());
   }
 
   async delete(id: number): Promise<boolean> {
-    if (!(await this.data.repos.scenarios.delete(id))) throw new NotFoundError("scenario", id, "id");
+    if (!(await this.data.repos.scenarios.delete(id))) throw new NotFoundError(`scenario ${id} not found`, "id");
     return true;
   }
 

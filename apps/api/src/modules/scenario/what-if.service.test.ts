@@ -1,7 +1,7 @@
 import { fitCountModel, type Table } from "@govdiffusion/estimation";
 import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import { describe, expect, it } from "vitest";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { fakeDataAccess } from "../../testing.js";
 import { WhatIfService } from "./what-if.service.js";
 

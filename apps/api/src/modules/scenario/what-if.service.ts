@@ -4,7 +4,7 @@ import {
 } from "@govdiffusion/estimation";
 import type { StoredModel } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "../../domain-errors.js";
+import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { frameRequestOf } from "../model/model.service.js";
 
 export interface InterventionCommand {
@@ -103,7 +103,7 @@ export class WhatIfService {
     try {
       return await this.runUnprefixed(modelId, interventions, options);
     } catch (err) {
-      if (err instanceof NotFoundError && err.entity === "model") {
+      if (err instanceof NotFoundError && err.field === "modelId") {
         throw new ValidationError(`${at}modelId`, `model ${modelId} does not exist (see the models query)`, "UNKNOWN_MODEL");
       }
       if (err instanceof ValidationError && at !== "") throw new ValidationError(at + err.field, err.message, err.reason, { cause: err.cause });
@@ -206,7 +206,7 @@ export class WhatIfService {
 
   private async prepare(modelId: number, year: number | null): Promise<PreparedBaseline> {
     const model = await this.data.repos.models.byId(modelId);
-    if (!model) throw new NotFoundError("model", modelId, "modelId");
+    if (!model) throw new NotFoundError(`model ${modelId} not found`, "modelId");
     const spec = model.spec;
     const fit = model.result;
     let table: Table;
