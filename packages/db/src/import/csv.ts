@@ -45,6 +45,7 @@ export class CsvReader {
 
   async *records(): AsyncGenerator<CsvRecord> {
     const parser = Readable.from(this.bytes()).pipe(
+      // relax_column_count only so that the count check below can name file and line itself.
       parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
     );
     let first = true;
@@ -55,6 +56,13 @@ export class CsvReader {
           this.headerLine = item.info.lines;
           first = false;
           continue;
+        }
+        // An extra field (e.g. an unquoted "1,234") would otherwise shift or truncate values silently.
+        if (item.record.length !== this.header.length) {
+          throw new ImportError(
+            this.file, item.info.lines, null,
+            `${item.record.length} fields where the header has ${this.header.length} (quote values that contain commas)`,
+          );
         }
         yield { fields: item.record, line: item.info.lines };
       }
