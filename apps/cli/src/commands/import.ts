@@ -6,7 +6,7 @@ import { CliError } from "../errors.js";
 
 export const IMPORT_USAGE = `usage:
   govdiffusion import observations FILE --dataset NAME [--format long|wide] [--create-indicators] [--replace]
-                                        [--source TEXT] [--provenance TEXT] [--synthetic]
+                                        [--source TEXT] [--provenance TEXT] [--synthetic | --real]
   govdiffusion import counties FILE
   govdiffusion import adjacency FILE
   govdiffusion import accounts FILE --dataset NAME [--replace]
@@ -19,7 +19,9 @@ File formats (CSV with a header line):
   accounts            name,county_code,agency,registered_on (YYYY-MM-DD)
 
 Each file is imported completely or not at all. Re-importing identical content changes nothing;
-different content for an existing dataset is refused unless --replace.
+different content for an existing dataset is refused unless --replace. --replace is refused while a
+fitted model depends on the dataset; a real dataset is never replaced by --synthetic data, and
+replacing a synthetic one needs --synthetic or --real (see packages/db/README.md).
 The database is DATABASE_URL (default file:./data/govdiffusion.db); it is migrated first.`;
 
 export const DEFAULT_DATABASE_URL = "file:./data/govdiffusion.db";
@@ -55,6 +57,7 @@ export const importCommand: Command = async (argv) => {
       options: {
         dataset: { type: "string" }, format: { type: "string" }, "create-indicators": { type: "boolean" },
         replace: { type: "boolean" }, source: { type: "string" }, provenance: { type: "string" }, synthetic: { type: "boolean" },
+        real: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -78,10 +81,13 @@ export const importCommand: Command = async (argv) => {
   if ((k === "observations" || k === "accounts") && !dataset) throw new CliError(`--dataset NAME is required for import ${k}`);
   if (k !== "observations" && k !== "accounts" && dataset !== undefined) throw new CliError(`--dataset does not apply to import ${k}`);
   if (k !== "observations") {
-    for (const f of ["format", "create-indicators", "source", "provenance", "synthetic"]) {
+    for (const f of ["format", "create-indicators", "source", "provenance", "synthetic", "real"]) {
       if (values[f] !== undefined) throw new CliError(`--${f} applies only to import observations`);
     }
   }
+  if (values["synthetic"] === true && values["real"] === true) throw new CliError("--synthetic and --real exclude each other");
+  // Unset when neither flag is given, so that a replace keeps (or asks about) the dataset's label.
+  const synthetic = values["synthetic"] === true ? true : values["real"] === true ? false : undefined;
   if (format !== "long" && format !== "wide") throw new CliError(`--format must be long or wide (got "${format}")`);
   try {
     if (!fs.statSync(file).isFile()) throw new Error("not a file");
@@ -100,7 +106,7 @@ export const importCommand: Command = async (argv) => {
         case "observations":
           return dbPkg.importObservations(client, stream(), {
             file, dataset: dataset!, format: format as "long" | "wide", createIndicators: values["create-indicators"] === true,
-            replace: values["replace"] === true, synthetic: values["synthetic"] === true,
+            replace: values["replace"] === true, ...(synthetic !== undefined ? { synthetic } : {}),
             ...(values["source"] !== undefined ? { source: values["source"] as string } : {}),
             ...(values["provenance"] !== undefined ? { provenance: values["provenance"] as string } : {}),
           });

@@ -33,10 +33,11 @@ export class CsvReader {
     }
   }
 
-  /** Only hash the content (to compare with a stored checksum) without parsing it. */
-  async hashOnly(): Promise<string> {
-    for await (const _ of this.bytes()) void _;
-    return this.digest();
+  /** Hash the content (to compare with a stored checksum) and count its data rows, without validating values. */
+  async hashAndCount(): Promise<{ checksum: string; rows: number }> {
+    let rows = 0;
+    for await (const _ of this.records()) rows++;
+    return { checksum: this.digest(), rows };
   }
 
   digest(): string {

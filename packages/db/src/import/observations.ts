@@ -9,6 +9,7 @@ import { providerOf } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
 import type { ImportSummary } from "../types.js";
 import { CsvReader, field, parseNumber, parseYear, type CsvRecord, type CsvSource } from "./csv.js";
+import { assertNoDependentModels, syntheticAfterWrite } from "./replace.js";
 import { BATCH_ROWS, LONG_TX, insertRows, lockForImport } from "./sql.js";
 
 export interface ObservationImportOptions {
@@ -20,17 +21,24 @@ export interface ObservationImportOptions {
   /** Create indicators that do not exist yet (label = key, role determinant) instead of failing. */
   createIndicators?: boolean;
   /**
-   * When the dataset exists with different content: false (default) → ConflictError; true → its
-   * observations are replaced by the file's (other datasets untouched).
+   * When the dataset has observations with different content: false (default) → ConflictError;
+   * true → its observations are replaced by the file's (other datasets untouched), its source and
+   * provenance set from these options (or defaults naming the file). Refused when fitted models
+   * depend on the dataset; see replace.ts for the synthetic flag rules.
    */
   replace?: boolean;
   source?: string;
   provenance?: string;
+  /** New dataset: default false. Existing dataset: undefined keeps the flag (refused if it is synthetic). */
   synthetic?: boolean;
 }
 
 /** Thrown inside the transaction to roll it back when the content turns out to be unchanged. */
-class Unchanged extends Error {}
+class Unchanged extends Error {
+  constructor(readonly rows: number) {
+    super("unchanged");
+  }
+}
 
 const KEY_YEAR_SPAN = 201; // years 1900..2100
 
@@ -41,10 +49,10 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
   const provider = providerOf(db);
   const reader = new CsvReader(input, opts.file);
 
-  // Reference data read once; counties/indicators are small.
+  // Counties are reference data (changed only by importCounties); indicators are read inside the
+  // transaction, after the lock, because a concurrent import may have just created one.
   const countyCodes = (await db.county.findMany({ select: { code: true }, orderBy: { code: "asc" } })).map((c) => c.code);
   const countyIndex = new Map(countyCodes.map((c, i) => [c, i]));
-  const indicatorIndex = new Map((await db.indicator.findMany({ select: { key: true } })).map((r, i) => [r.key, i]));
   const newIndicators = new Set<string>();
 
   const stats = { rows: 0, counties: new Set<string>(), years: new Set<number>(), indicators: new Set<string>() };
@@ -52,17 +60,20 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
   try {
     await db.$transaction(async (tx) => {
       await lockForImport(tx, provider, opts.dataset);
+      const indicatorIndex = new Map((await tx.indicator.findMany({ select: { key: true } })).map((r, i) => [r.key, i]));
       const existing = await tx.dataset.findUnique({ where: { name: opts.dataset } });
-      if (existing && !opts.replace) {
-        const checksum = await reader.hashOnly();
-        if (checksum === existing.checksum) throw new Unchanged();
+      // A dataset created by an account import has no observations yet: they are added, not replaced.
+      const hasObservations = existing !== null && (await tx.observation.findFirst({ where: { datasetId: existing.id }, select: { year: true } })) !== null;
+      if (existing && hasObservations && !opts.replace) {
+        const { checksum, rows } = await reader.hashAndCount();
+        if (checksum === existing.checksum) throw new Unchanged(rows);
         throw new ConflictError(
           `dataset "${opts.dataset}" already exists with different content (checksum ${existing.checksum.slice(0, 12)}…); import under another name or replace it`,
         );
       }
       let datasetId: number;
       if (existing) {
-        await tx.observation.deleteMany({ where: { datasetId: existing.id } });
+        if (hasObservations) await tx.observation.deleteMany({ where: { datasetId: existing.id } });
         datasetId = existing.id;
       } else {
         const ds = await tx.dataset.create({
@@ -82,9 +93,13 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
         if (!opts.createIndicators) {
           throw new ImportError(opts.file, rec.line, column, `unknown indicator "${key}" (import with --create-indicators to create it)`);
         }
-        await tx.indicator.create({
-          data: { key, label: key, unit: "", description: `Created by the import of ${opts.file} into dataset "${opts.dataset}".`, role: "determinant" },
-        });
+        // ON CONFLICT DO NOTHING: an import into another dataset may create the same key concurrently
+        // (on PostgreSQL the insert waits for that transaction and then does nothing).
+        const ph = provider === "postgres" ? "$1,$2,$3,$4,$5" : "?,?,?,?,?";
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "Indicator" ("key","label","unit","description","role") VALUES (${ph}) ON CONFLICT ("key") DO NOTHING`,
+          key, key, "", `Created by the import of ${opts.file} into dataset "${opts.dataset}".`, "determinant",
+        );
         indicatorIndex.set(key, indicatorIndex.size);
         newIndicators.add(key);
         return indicatorIndex.get(key)!;
@@ -155,14 +170,23 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
       }
       await flush();
       const checksum = reader.digest();
-      if (existing && checksum === existing.checksum) throw new Unchanged();
-      await tx.dataset.update({ where: { id: datasetId }, data: { checksum, importedAt: new Date() } });
+      if (existing && hasObservations && checksum === existing.checksum) throw new Unchanged(stats.rows);
+      let meta = {};
+      if (existing) {
+        // Checked after the content is known, so that re-importing identical content stays a no-op.
+        if (hasObservations) await assertNoDependentModels(tx, existing);
+        const synthetic = syntheticAfterWrite(existing, opts.synthetic);
+        meta = hasObservations
+          ? { synthetic, source: opts.source ?? `import of ${opts.file}`, provenance: opts.provenance ?? `Imported from ${opts.file} with govdiffusion import.` }
+          : { synthetic, ...(opts.source !== undefined ? { source: opts.source } : {}), ...(opts.provenance !== undefined ? { provenance: opts.provenance } : {}) };
+      }
+      await tx.dataset.update({ where: { id: datasetId }, data: { ...meta, checksum, importedAt: new Date() } });
       result = summary(datasetId, stats, false);
     }, LONG_TX);
   } catch (err) {
     if (err instanceof Unchanged) {
       const ds = await db.dataset.findUnique({ where: { name: opts.dataset } });
-      return unchangedSummary(db, ds!.id);
+      return { ...(await unchangedSummary(db, ds!.id)), rows: err.rows };
     }
     throw toDomainError(err, `dataset "${opts.dataset}"`);
   }

@@ -8,6 +8,7 @@ import { providerOf, type Db } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
 import type { CountyKind, ImportSummary } from "../types.js";
 import { CsvReader, field, parseNumber, type CsvSource } from "./csv.js";
+import { assertNoDependentModels } from "./replace.js";
 import { BATCH_ROWS, LONG_TX, lockForImport } from "./sql.js";
 
 export const COUNTY_KINDS: readonly CountyKind[] = ["district", "county_level_city", "county", "autonomous_county"];
@@ -166,6 +167,8 @@ export async function writeAccounts(
           if (!opts.replace) {
             throw new ConflictError(`dataset "${opts.dataset}" already has different account records; import under another name or replace them`);
           }
+          // Yearly adoption counts derive from these records, so a fitted model may rest on them.
+          await assertNoDependentModels(tx, ds);
           await tx.accountRecord.deleteMany({ where: { datasetId: ds.id } });
         }
       } else {
