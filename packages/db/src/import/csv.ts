@@ -108,9 +108,12 @@ export function parseYear(file: string, rec: CsvRecord, i: number, column = "yea
   return y;
 }
 
+/** Plain decimal notation only: Number() alone would also take "0x1A", "0b11", "Infinity" and " ". */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 export function parseNumber(file: string, rec: CsvRecord, i: number, column: string): number {
   const s = field(rec, i);
-  const v = s === "" ? NaN : Number(s);
-  if (!Number.isFinite(v)) throw new ImportError(file, rec.line, column, `"${s}" is not a number`);
+  const v = DECIMAL.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(v)) throw new ImportError(file, rec.line, column, `"${s}" is not a number (decimal notation, e.g. 12.5 or -3e4)`);
   return v;
 }
