@@ -50,6 +50,7 @@ export class CsvReader {
       parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
     );
     let first = true;
+    let sawData = false;
     try {
       for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
         if (first) {
@@ -65,6 +66,7 @@ export class CsvReader {
             `${item.record.length} fields where the header has ${this.header.length} (quote values that contain commas)`,
           );
         }
+        sawData = true;
         yield { fields: item.record, line: item.info.lines };
       }
     } catch (err) {
@@ -76,6 +78,7 @@ export class CsvReader {
       throw err;
     }
     if (first) throw new ImportError(this.file, 1, null, "the file is empty (a header line is required)");
+    if (!sawData) throw new ImportError(this.file, this.headerLine, null, "no data rows");
   }
 
   /** Index of each required column in the header (fails naming the missing column). */
