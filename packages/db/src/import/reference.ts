@@ -13,6 +13,7 @@ import { BATCH_ROWS, LONG_TX, lockForImport } from "./sql.js";
 
 export const COUNTY_KINDS: readonly CountyKind[] = ["district", "county_level_city", "county", "autonomous_county"];
 const CODE = /^\d{6}$/;
+const ACCOUNT_YEAR_MIN = 2000;
 
 /**
  * counties.csv: code,name_zh,name_en,prefecture_code,prefecture_zh,prefecture_en,kind (extra columns
@@ -121,7 +122,8 @@ export function accountsChecksum(rows: readonly AccountInput[]): string {
 
 /**
  * accounts.csv: name,county_code,agency,registered_on (YYYY-MM-DD). Goes into dataset `dataset`
- * (created when missing; its observations are kept). Identical records (same set, any order) →
+ * (created when missing; its observations are kept). Duplicate records (same name, county, agency
+ * and date) and dates before 2000 or in the future are refused. Identical records (same set, any order) →
  * unchanged; different records where some exist → ConflictError unless `replace`.
  */
 export async function importAccounts(db: Db, input: CsvSource, opts: AccountImportOptions): Promise<ImportSummary> {
@@ -129,6 +131,7 @@ export async function importAccounts(db: Db, input: CsvSource, opts: AccountImpo
   const reader = new CsvReader(input, opts.file);
   const known = new Set((await db.county.findMany({ select: { code: true } })).map((c) => c.code));
   const rows: AccountInput[] = [];
+  const lineOf = new Map<string, number>();
   let ix: Record<string, number> | undefined;
   for await (const rec of reader.records()) {
     ix ??= reader.require(["name", "county_code", "agency", "registered_on"]);
@@ -141,7 +144,19 @@ export async function importAccounts(db: Db, input: CsvSource, opts: AccountImpo
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== d) {
       throw new ImportError(opts.file, rec.line, "registered_on", `bad date "${d}" (expected YYYY-MM-DD)`);
     }
-    rows.push({ name, countyCode, agency: field(rec, ix["agency"]!), registeredOn: date });
+    // Government WeChat accounts exist since 2012; a date before 2000 or after today is a typo.
+    if (date.getUTCFullYear() < ACCOUNT_YEAR_MIN) {
+      throw new ImportError(opts.file, rec.line, "registered_on", `implausible date "${d}" (before ${ACCOUNT_YEAR_MIN})`);
+    }
+    if (date.getTime() > Date.now()) throw new ImportError(opts.file, rec.line, "registered_on", `date "${d}" is in the future`);
+    const agency = field(rec, ix["agency"]!);
+    const key = JSON.stringify([name, countyCode, agency, d]);
+    const first = lineOf.get(key);
+    if (first !== undefined) {
+      throw new ImportError(opts.file, rec.line, "name", `duplicate account record (same name, county, agency and date as line ${first})`);
+    }
+    lineOf.set(key, rec.line);
+    rows.push({ name, countyCode, agency, registeredOn: date });
   }
   if (!ix) reader.require(["name", "county_code", "agency", "registered_on"]);
   return writeAccounts(db, rows, { ...opts, checksum: reader.digest() });
