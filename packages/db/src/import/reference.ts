@@ -17,7 +17,8 @@ const ACCOUNT_YEAR_MIN = 2000;
 
 /**
  * counties.csv: code,name_zh,name_en,prefecture_code,prefecture_zh,prefecture_en,kind (extra columns
- * ignored). Upserts prefectures and counties by code.
+ * ignored). Upserts prefectures and counties by code (counties not in the file are kept: a file may
+ * add or correct a few); `unchanged` when every row already equals the stored one.
  */
 export async function importCounties(db: Db, input: CsvSource, opts: { file: string }): Promise<ImportSummary> {
   const reader = new CsvReader(input, opts.file);
@@ -43,20 +44,31 @@ export async function importCounties(db: Db, input: CsvSource, opts: { file: str
     prefectures.set(prefectureCode, { name: field(rec, ix["prefecture_zh"]!), nameEn: field(rec, ix["prefecture_en"]!) });
   }
   if (!ix) reader.require(["code"]);
+  let unchanged = false;
   try {
     await db.$transaction(async (tx) => {
+      // Stored rows equal to the file's → report unchanged and write nothing (like dataset re-imports).
+      const storedP = new Map((await tx.prefecture.findMany({ where: { code: { in: [...prefectures.keys()] } } })).map((p) => [p.code, p]));
+      const storedC = new Map((await tx.county.findMany({ where: { code: { in: counties.map((c) => c.code) } } })).map((c) => [c.code, c]));
+      unchanged =
+        [...prefectures].every(([code, p]) => storedP.get(code)?.name === p.name && storedP.get(code)?.nameEn === p.nameEn) &&
+        counties.every((c) => {
+          const s = storedC.get(c.code);
+          return s !== undefined && s.nameZh === c.nameZh && s.nameEn === c.nameEn && s.kind === c.kind && s.prefectureCode === c.prefectureCode;
+        });
+      if (unchanged) return;
       for (const [code, p] of prefectures) await tx.prefecture.upsert({ where: { code }, create: { code, ...p }, update: p });
       for (const c of counties) await tx.county.upsert({ where: { code: c.code }, create: c, update: c });
     }, LONG_TX);
   } catch (err) {
     throw toDomainError(err, "county");
   }
-  return { datasetId: null, rows: counties.length, counties: counties.length, years: 0, indicators: 0, unchanged: false };
+  return { datasetId: null, rows: counties.length, counties: counties.length, years: 0, indicators: 0, unchanged };
 }
 
 /**
- * adjacency.csv: code_a,code_b[,shared_m]. Each pair is stored once (codeA < codeB); pairs already
- * stored are updated, others kept.
+ * adjacency.csv: code_a,code_b[,shared_m] (without shared_m, stored lengths are kept). Each pair is stored once (codeA < codeB); pairs already
+ * stored are updated, others kept; `unchanged` when every pair is stored with the same length.
  */
 export async function importAdjacency(db: Db, input: CsvSource, opts: { file: string }): Promise<ImportSummary> {
   const reader = new CsvReader(input, opts.file);
@@ -87,11 +99,16 @@ export async function importAdjacency(db: Db, input: CsvSource, opts: { file: st
     pairs.set(key, { codeA, codeB, sharedBorderM });
   }
   if (!ix) reader.require(["code_a", "code_b"]);
+  let unchanged = false;
   try {
     await db.$transaction(async (tx) => {
+      const stored = new Map((await tx.countyAdjacency.findMany()).map((p) => [`${p.codeA}|${p.codeB}`, p.sharedBorderM]));
+      // Without a shared_m column the file says nothing about lengths: stored lengths are kept.
+      unchanged = [...pairs].every(([key, p]) => stored.has(key) && (lengthCol < 0 || stored.get(key) === p.sharedBorderM));
+      if (unchanged) return;
       for (const p of pairs.values()) {
         await tx.countyAdjacency.upsert({
-          where: { codeA_codeB: { codeA: p.codeA, codeB: p.codeB } }, create: p, update: { sharedBorderM: p.sharedBorderM },
+          where: { codeA_codeB: { codeA: p.codeA, codeB: p.codeB } }, create: p, update: lengthCol < 0 ? {} : { sharedBorderM: p.sharedBorderM },
         });
       }
     }, LONG_TX);
@@ -99,7 +116,7 @@ export async function importAdjacency(db: Db, input: CsvSource, opts: { file: st
     throw toDomainError(err, "adjacency");
   }
   const counties = new Set([...pairs.values()].flatMap((p) => [p.codeA, p.codeB]));
-  return { datasetId: null, rows: pairs.size, counties: counties.size, years: 0, indicators: 0, unchanged: false };
+  return { datasetId: null, rows: pairs.size, counties: counties.size, years: 0, indicators: 0, unchanged };
 }
 
 export interface AccountImportOptions {
