@@ -34,7 +34,7 @@ export class ValidationError extends Error {
   }
 }
 
-/** Bad import input; the message reads `FILE:LINE:COLUMN: problem` (line and column are 1-based). */
+/** Bad import input; the message reads `FILE:LINE: column COLUMN: problem` (or `FILE:LINE: problem` when no column applies); `line` is 1-based, `column` the header name. */
 export class ImportError extends Error {
   readonly file: string;
   readonly line: number;

@@ -33,18 +33,6 @@ export class GuangxiDataError extends Error {
   }
 }
 
-/** Dataset metadata for the real census observations (the db seed stores them as a non-synthetic dataset). */
-export const GUANGXI_CENSUS_DATASET = {
-  name: "guangxi-census-2010-2020",
-  source: "2010 and 2020 population censuses of China, county tabulations (leiii/census, thebamboogrove/tudigong)",
-  provenance:
-    "Real values. 2020: NBS Tabulation on the 2020 China Population Census by County (2022), digitised in thebamboogrove/tudigong " +
-    "@4db2f145 (MIT). 2010: census county tabulation digitised by Dong et al., leiii/census @0ba0f1ef (MIT); 2010 rows kept only " +
-    "where the unit's territory equals a 2020 unit (code_crosswalk.csv, yescallop/areacodes @eed219a0, CC0), 2010 percentages " +
-    "divided by 100. See packages/db/data/guangxi/PROVENANCE.md.",
-  synthetic: false,
-} as const;
-
 const COUNTY_KINDS: readonly CountyKind[] = ["district", "county_level_city", "county", "autonomous_county"];
 
 const CENSUS2020_SOURCE =
