@@ -453,6 +453,32 @@ describe("limits", () => {
     expect(r.errors?.[0]?.message).toMatch(/alias/i);
   });
 
+  it("cost multiplies by list sizes: nested neighbour lists and 15 aliased county dumps are refused with 400", async () => {
+    const deep = await gql(api.endpoint, `{ counties { neighbors { neighbors { neighbors { code indicators { value } } } } } }`);
+    expect(deep.status).toBe(400);
+    expect(deep.data ?? null).toBeNull();
+    expect(ext(deep)).toMatchObject({ code: "GRAPHQL_VALIDATION_FAILED", reason: "QUERY_COST", maxCost: 50000 });
+    expect(ext(deep).cost).toBeGreaterThan(1_000_000);
+    expect(deep.errors?.[0]?.message).toMatch(/cost \d+ exceeds the limit of 50000/);
+    const aliases = Array.from({ length: 15 }, (_, i) => `a${i}: counties { indicators { value } }`).join(" ");
+    const many = await gql(api.endpoint, `{ ${aliases} }`);
+    expect(many.status).toBe(400);
+    expect(ext(many)).toMatchObject({ code: "GRAPHQL_VALIDATION_FAILED", reason: "QUERY_COST", cost: 15 * 111 * 61 });
+    // the whole county graph in one query stays allowed
+    const full = await gql(api.endpoint, `{ counties { code name prefecture { code name } neighbors { code name }
+      indicators { indicator year value datasetId } adoptions { year count cumulative } } }`);
+    expect(full.errors).toBeUndefined();
+    expect(full.data.counties).toHaveLength(111);
+  });
+
+  it("rejects a query over the token limit", async () => {
+    const fields = Array.from({ length: 4100 }, () => "__typename").join(" ");
+    const r = await gql(api.endpoint, `{ ${fields} }`);
+    expect(r.status).toBe(400);
+    expect(ext(r).code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(r.errors?.[0]?.message).toMatch(/more that 4000 tokens/i) // (sic, graphql-js);
+  });
+
   it("rejects a body over the size limit with 413 and a JSON error", async () => {
     const res = await fetch(api.endpoint, {
       method: "POST", headers: { "content-type": "application/json" },

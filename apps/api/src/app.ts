@@ -15,6 +15,7 @@ import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
+import { queryCostPlugin } from "./plugins/query-cost.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { getSchema } from "./schema.js";
 
@@ -30,8 +31,12 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-/** Limits on what one query may ask for (graphql-armor). */
-export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 20000, maxDirectives: 20 } as const;
+/**
+ * Limits on what one query may ask for: depth, aliases, tokens, directives (graphql-armor) and a
+ * cost that multiplies by expected list sizes (plugins/query-cost.ts). The full county graph
+ * (every county with prefecture, neighbours, all observations and adoptions) costs ~24,000.
+ */
+export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20 } as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -46,9 +51,12 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },
     maxAliases: { n: LIMITS.maxAliases },
-    maxTokens: { n: LIMITS.maxTokens },
+    // Armor's token limit throws from a plugin hook, which Apollo answers with HTTP 500: graphql's own
+    // parser limit (parseOptions below) refuses the same documents as GRAPHQL_PARSE_FAILED with 400.
+    maxTokens: { enabled: false },
     maxDirectives: { n: LIMITS.maxDirectives },
-    costLimit: { maxCost: LIMITS.maxCost },
+    // Armor's cost ignores list sizes (nested neighbour lists grow ~6x per level): queryCostPlugin instead.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: !config.graphiql },
   }).protect();
 
@@ -61,10 +69,12 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     // The entrypoint (govdiffusion serve) owns SIGTERM/SIGINT and calls stop() itself.
     stopOnTerminationSignals: false,
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: LIMITS.maxTokens },
     logger: log,
     plugins: [
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
+      queryCostPlugin<Context>(LIMITS.maxCost),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
       ApolloServerPluginCacheControlDisabled(),
