@@ -5,7 +5,7 @@ import { EstimationError } from "./errors.js";
 import { fitCountModel } from "./fit.js";
 import { predict } from "./predict.js";
 import { createRng } from "./rng.js";
-import { applyInterventions, simulateScenario } from "./scenario.js";
+import { applyInterventions, probAtLeastOneDerivatives, simulateScenario } from "./scenario.js";
 import type { Table } from "./types.js";
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
@@ -254,5 +254,161 @@ describe("simulateScenario on a real NB2 fit (end to end)", () => {
     const delta = simulateScenario(nb, data, counterfactual, { method: "delta" });
     expect(rel(delta.baselineTotal.estimate, p.reduce((s, q) => s + q.mu, 0))).toBeLessThan(1e-12);
     expect(delta.rows[0]!.probAtLeastOneBaseline).toBeCloseTo(1 - (1 + nb.alpha! * p[0]!.mu) ** (-1 / nb.alpha!), 14);
+  });
+
+  it("uses the joint (beta, alpha) OIM covariance for oim fits and independent alpha for expected SEs", () => {
+    expect(simulateScenario(nb, data, counterfactual, { method: "delta" }).alphaUncertainty).toBe("joint");
+    const expected = fitCountModel(data, { family: "negbin2", outcome: "y", predictors: ["x1", "x2"], seType: "expected" });
+    const out = simulateScenario(expected, data, counterfactual, { method: "simulation", draws: 200, seed: 2 });
+    expect(out.alphaUncertainty).toBe("independent");
+    const e = out.rows[0]!.probAtLeastOneScenarioEstimate;
+    expect(e.stdError).toBeGreaterThan(0);
+    expect(e.lower).toBeLessThan(e.estimate);
+    expect(e.upper).toBeGreaterThan(e.estimate);
+  });
+});
+
+describe("simulateScenario, P(Y >= 1) with the uncertainty of beta and alpha", () => {
+  // (beta, alpha) covariance with beta-alpha cross terms, as an OIM fit would carry.
+  const cross = [0.002, -0.001, 0.0015];
+  const alphaVar = 0.01; // se(alpha) = 0.1
+  const jointMatrix = [...covariance.map((row, i) => [...row, cross[i]!]), [...cross, alphaVar]];
+  const jointFit = {
+    ...fit,
+    jointCovariance: { terms: [...terms, "alpha"], matrix: jointMatrix, hasAlpha: true },
+  };
+  const independentFit = { ...fit, spec: { ...fit.spec, seType: "expected" as const } };
+  /** P(Y >= 1) computed independently of the implementation. */
+  const prob = (mu: number, a: number): number => (a === 0 ? 1 - Math.exp(-mu) : 1 - (1 + a * mu) ** (-1 / a));
+
+  /** sqrt(g' V g), g the central-difference gradient of P(Y_i >= 1) wrt (beta, alpha). */
+  function fdProbSe(table: Table, i: number, a: number, v: number[][]): number {
+    const theta = [...beta, a];
+    const f = (t: number[]): number => prob(mus(table, t.slice(0, 3))[i]!, t[3]!);
+    const q = v.length;
+    const g = theta.slice(0, q).map((tk, k) => {
+      const h = 1e-5 * (1 + Math.abs(tk));
+      const up = [...theta];
+      const down = [...theta];
+      up[k] = tk + h;
+      down[k] = tk - h;
+      return (f(up) - f(down)) / (2 * h);
+    });
+    let s = 0;
+    for (let j = 0; j < q; j++) for (let k = 0; k < q; k++) s += g[j]! * v[j]![k]! * g[k]!;
+    return Math.sqrt(s);
+  }
+
+  it("delta SE matches a finite-difference gradient wrt (beta, alpha), joint OIM covariance (relative 1e-6)", () => {
+    const out = simulateScenario(jointFit, baseline, scenario, { method: "delta" });
+    expect(out.alphaUncertainty).toBe("joint");
+    for (const i of [0, 3, 5, 7, 11]) {
+      const r = out.rows[i]!;
+      expect(rel(r.probAtLeastOneBaselineEstimate.stdError, fdProbSe(baseline, i, 0.5, jointMatrix))).toBeLessThan(1e-6);
+      expect(rel(r.probAtLeastOneScenarioEstimate.stdError, fdProbSe(scenario, i, 0.5, jointMatrix))).toBeLessThan(1e-6);
+      expect(r.probAtLeastOneBaselineEstimate.estimate).toBe(r.probAtLeastOneBaseline);
+      expect(rel(r.probAtLeastOneBaseline, prob(mus(baseline, beta)[i]!, 0.5))).toBeLessThan(1e-13);
+    }
+  });
+
+  it("delta SE with alpha independent of beta for non-OIM fits (relative 1e-6), and a logit-scale interval", () => {
+    const out = simulateScenario(independentFit, baseline, scenario, { method: "delta" });
+    expect(out.alphaUncertainty).toBe("independent");
+    const v = [...covariance.map((row) => [...row, 0]), [0, 0, 0, 0.01]];
+    const z = 1.959963984540054;
+    for (const i of [1, 4, 9]) {
+      const e = out.rows[i]!.probAtLeastOneScenarioEstimate;
+      expect(rel(e.stdError, fdProbSe(scenario, i, 0.5, v))).toBeLessThan(1e-6);
+      const logit = Math.log(e.estimate / (1 - e.estimate));
+      const seLogit = e.stdError / (e.estimate * (1 - e.estimate));
+      expect(rel(e.lower, 1 / (1 + Math.exp(-(logit - z * seLogit))))).toBeLessThan(1e-10);
+      expect(rel(e.upper, 1 / (1 + Math.exp(-(logit + z * seLogit))))).toBeLessThan(1e-10);
+      expect(e.lower).toBeGreaterThan(0);
+      expect(e.upper).toBeLessThan(1);
+    }
+    // Alpha's uncertainty adds variance: beta-only (alphaStdError null) is strictly smaller.
+    const betaOnly = simulateScenario({ ...fit, alphaStdError: null }, baseline, scenario, { method: "delta" });
+    expect(betaOnly.alphaUncertainty).toBe("none");
+    const vBeta = covariance;
+    expect(rel(betaOnly.rows[1]!.probAtLeastOneScenarioEstimate.stdError, fdProbSe(scenario, 1, 0.5, vBeta))).toBeLessThan(1e-6);
+    expect(out.rows[1]!.probAtLeastOneScenarioEstimate.stdError).toBeGreaterThan(betaOnly.rows[1]!.probAtLeastOneScenarioEstimate.stdError);
+  });
+
+  it("Poisson (alpha null) has no alpha contribution: delta SE is the beta-only gradient", () => {
+    const pois = handFit({ family: "poisson", terms, beta, covariance, exposure: "pop" });
+    const out = simulateScenario(pois, baseline, scenario, { method: "delta" });
+    expect(out.alphaUncertainty).toBe("none");
+    out.rows.forEach((r, i) => {
+      expect(rel(r.probAtLeastOneBaselineEstimate.stdError, fdProbSe(baseline, i, 0, covariance))).toBeLessThan(1e-6);
+      expect(rel(r.probAtLeastOneBaselineEstimate.estimate, 1 - Math.exp(-mus(baseline, beta)[i]!))).toBeLessThan(1e-13);
+    });
+    // Simulation: every draw uses alpha = 0, so P = 1 - exp(-mu_d) is a monotone map of the mean
+    // draws and its percentiles are those of the mean mapped through it.
+    // 1001 draws put the 2.5% and 97.5% percentiles on draws exactly (no interpolation).
+    const sim = simulateScenario(pois, baseline, scenario, { method: "simulation", draws: 1001, seed: 4 });
+    expect(sim.alphaUncertainty).toBe("none");
+    const r = sim.rows[2]!;
+    expect(rel(r.probAtLeastOneBaselineEstimate.lower, 1 - Math.exp(-r.baseline.lower))).toBeLessThan(1e-12);
+    expect(rel(r.probAtLeastOneBaselineEstimate.upper, 1 - Math.exp(-r.baseline.upper))).toBeLessThan(1e-12);
+  });
+
+  it("simulation approaches the delta method with many draws (5%), with alpha drawn jointly and independently", () => {
+    const shrink = (m: number[][]) => m.map((row) => row.map((x) => x / 100));
+    const tightJoint = {
+      ...jointFit,
+      covariance: { terms, matrix: shrink(covariance) },
+      alphaStdError: 0.01,
+      jointCovariance: { terms: [...terms, "alpha"], matrix: shrink(jointMatrix), hasAlpha: true },
+    };
+    const tightIndependent = { ...tightJoint, spec: { ...tightJoint.spec, seType: "hc1" as const } };
+    for (const f of [tightJoint, tightIndependent]) {
+      const delta = simulateScenario(f, baseline, scenario, { method: "delta" });
+      const sim = simulateScenario(f, baseline, scenario, { method: "simulation", draws: 40_000, seed: 11 });
+      expect(sim.alphaUncertainty).toBe(delta.alphaUncertainty);
+      for (const i of [0, 4, 8]) {
+        for (const key of ["probAtLeastOneBaselineEstimate", "probAtLeastOneScenarioEstimate"] as const) {
+          const d = delta.rows[i]![key];
+          const s = sim.rows[i]![key];
+          expect(s.estimate).toBe(d.estimate);
+          expect(rel(s.stdError, d.stdError)).toBeLessThan(0.05);
+          const width = d.upper - d.lower;
+          expect(Math.abs(s.lower - d.lower) / width).toBeLessThan(0.05);
+          expect(Math.abs(s.upper - d.upper) / width).toBeLessThan(0.05);
+        }
+      }
+    }
+  });
+
+  it("is reproducible; drawing alpha leaves the beta draws (and so all counts) as a beta-only run gives them", () => {
+    const opts = { method: "simulation" as const, draws: 300, seed: 21 };
+    const a = simulateScenario(jointFit, baseline, scenario, opts);
+    expect(simulateScenario(jointFit, baseline, scenario, opts)).toEqual(a);
+    const c = simulateScenario(jointFit, baseline, scenario, { ...opts, seed: 22 });
+    expect(c.rows[0]!.probAtLeastOneBaselineEstimate.stdError).not.toBe(a.rows[0]!.probAtLeastOneBaselineEstimate.stdError);
+    for (const other of [independentFit, { ...fit, alphaStdError: null }]) {
+      const b = simulateScenario(other, baseline, scenario, opts);
+      expect(b.difference).toEqual(a.difference);
+      expect(b.rows[6]!.scenario).toEqual(a.rows[6]!.scenario);
+    }
+    // ...while P(Y >= 1) spreads wider once alpha varies too.
+    const fixedAlpha = simulateScenario({ ...fit, alphaStdError: null }, baseline, scenario, opts);
+    expect(a.rows[0]!.probAtLeastOneBaselineEstimate.stdError).toBeGreaterThan(fixedAlpha.rows[0]!.probAtLeastOneBaselineEstimate.stdError);
+  });
+
+  it("derivatives stay accurate for tiny alpha * mu (series branch)", () => {
+    for (const [mu, a] of [
+      [2, 1e-4],
+      [0.003, 0.5],
+      [5, 0.3],
+    ] as const) {
+      const { p0, dMu, dAlpha } = probAtLeastOneDerivatives(mu, a);
+      // (1 + a mu)^(-1/a) through log1p: the plain power loses ~1e-12 for a = 1e-4, too much here.
+      const accurate = (m: number, al: number): number => -Math.expm1(-Math.log1p(al * m) / al);
+      expect(rel(p0, 1 - prob(mu, a))).toBeLessThan(1e-10);
+      const h = 1e-4 * a;
+      expect(rel(dAlpha, (accurate(mu, a + h) - accurate(mu, a - h)) / (2 * h))).toBeLessThan(1e-6);
+      const hm = 1e-5 * mu;
+      expect(rel(dMu, (accurate(mu + hm, a) - accurate(mu - hm, a)) / (2 * hm))).toBeLessThan(1e-6);
+    }
   });
 });

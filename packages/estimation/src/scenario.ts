@@ -8,8 +8,8 @@ import {
   quadraticForm,
   type PredictionDesign,
 } from "./predict.js";
-import { createRng, multivariateNormal } from "./rng.js";
-import type { Estimate, FitResult, Intervention, ScenarioOptions, ScenarioOutcome, ScenarioRow, Table } from "./types.js";
+import { covarianceFactor, createRng, multivariateNormal, type Rng } from "./rng.js";
+import type { AlphaUncertainty, Estimate, FitResult, Intervention, ScenarioOptions, ScenarioOutcome, ScenarioRow, Table } from "./types.js";
 
 export const DEFAULT_DRAWS = 1000;
 export const MAX_DRAWS = 100_000;
@@ -92,15 +92,19 @@ export function applyInterventions(
 
 /**
  * Expected counts under a baseline and a counterfactual table (same rows, e.g. after
- * applyInterventions), per row and in total, with their difference and its uncertainty:
+ * applyInterventions), per row and in total, with their difference and its uncertainty, and per
+ * row P(Y >= 1) with its uncertainty:
  *
  * - "delta": Var = g' V g with g the gradient wrt beta (row i: mu_i x_i; totals: sums;
  *   differences: differences) and V the fit's covariance. Per-row baseline/scenario intervals use
  *   the link scale, exp(eta +- z se_eta), as predict(); totals and differences are estimate +- z se.
- * - "simulation": beta drawn from MVN(beta_hat, V) with a seeded RNG; the estimate is the point
- *   estimate at beta_hat, stdError the sd of the draws, the interval the percentile interval.
- *   Expected counts do not depend on alpha and P(Y >= 1) is reported at the point estimate, so
- *   alpha is not drawn.
+ *   P(Y >= 1) uses the gradient wrt (beta, alpha) and V of (beta, alpha) (see alphaCovariance);
+ *   its interval is on the logit scale so it stays inside (0, 1).
+ * - "simulation": (beta, log alpha) drawn from their normal sampling distribution with a seeded
+ *   RNG; every estimate is the point estimate at the MLE, stdError the sd of the draws, the
+ *   interval the percentile interval. Expected counts do not depend on alpha; only P(Y >= 1) does.
+ *   log alpha (not alpha) is drawn so every draw is a valid alpha > 0; its variance is
+ *   (se_alpha / alpha)^2 by the delta method.
  */
 export function simulateScenario(fit: FitResult, baseline: Table, scenario: Table, opts: ScenarioOptions): ScenarioOutcome {
   const level = opts.level ?? 0.95;
@@ -116,10 +120,11 @@ export function simulateScenario(fit: FitResult, baseline: Table, scenario: Tabl
   const b = predictionDesign(fit, baseline);
   const s = predictionDesign(fit, scenario);
   const alpha = fittedAlpha(fit);
+  const params = alphaCovariance(fit, b, alpha);
   const muB = means(b, b.beta);
   const muS = means(s, s.beta);
 
-  if (opts.method === "delta") return deltaOutcome(b, s, muB, muS, alpha, level, z);
+  if (opts.method === "delta") return deltaOutcome(b, s, muB, muS, alpha, params, level, z);
 
   const draws = opts.draws ?? DEFAULT_DRAWS;
   if (!Number.isInteger(draws) || draws < 2 || draws > MAX_DRAWS) {
@@ -129,7 +134,45 @@ export function simulateScenario(fit: FitResult, baseline: Table, scenario: Tabl
   if (!Number.isSafeInteger(seed)) {
     throw new EstimationError("INVALID_INPUT", `seed must be an integer, got ${seed}`);
   }
-  return simulationOutcome(b, s, muB, muS, alpha, level, draws, seed);
+  return simulationOutcome(b, s, muB, muS, alpha, params, level, draws, seed);
+}
+
+/**
+ * Covariance of (estimable betas, alpha) on the alpha scale, (p+1) x (p+1), or null when alpha
+ * carries no uncertainty (Poisson, alpha at the boundary, alpha = 0 or no finite alphaStdError).
+ *
+ * - seType "oim" with a joint covariance that has alpha: that matrix (the inverse observed
+ *   information of (beta, alpha)), so the beta-alpha covariance the data imply is used.
+ * - otherwise (expected, hc0, hc1, cluster): the fit's beta covariance and alphaStdError^2 with zero
+ *   covariance between them. These beta covariances are defined for beta alone (Fisher information
+ *   at fixed alpha, or a sandwich around it) and have no alpha row to pair with; mixing in the OIM
+ *   cross-covariance would pair two different estimators. Zero is also the right asymptotic value
+ *   for a correctly specified NB2: its expected information is block diagonal between beta and
+ *   alpha (E[d2 l / d beta d alpha] = 0), so beta-hat and alpha-hat are asymptotically independent.
+ */
+function alphaCovariance(
+  fit: FitResult,
+  d: PredictionDesign,
+  alpha: number,
+): { kind: AlphaUncertainty; v: number[][] | null } {
+  const se = fit.alphaStdError;
+  if (!(alpha > 0) || se === null || !(se > 0) || !Number.isFinite(se)) return { kind: "none", v: null };
+  const p = d.p;
+  const joint = fit.jointCovariance;
+  const usable =
+    fit.spec.seType === "oim" &&
+    joint.hasAlpha &&
+    joint.terms.length === p + 1 &&
+    joint.terms[p] === "alpha" &&
+    d.terms.every((t, k) => joint.terms[k] === t) &&
+    joint.matrix.length === p + 1 &&
+    joint.matrix.every((row) => row.length === p + 1 && row.every(Number.isFinite)) &&
+    joint.matrix[p]![p]! > 0;
+  if (usable) return { kind: "joint", v: joint.matrix.map((row) => [...row]) };
+  const v: number[][] = [];
+  for (let i = 0; i < p; i++) v.push([...d.covariance[i]!, 0]);
+  v.push([...new Array<number>(p).fill(0), se * se]);
+  return { kind: "independent", v };
 }
 
 function means(d: PredictionDesign, beta: Float64Array): Float64Array {
@@ -152,12 +195,75 @@ function gradientVariance(g: Float64Array, v: readonly (readonly number[])[]): n
   return quadraticForm(g, 0, g.length, v);
 }
 
+/**
+ * P(Y = 0) and the derivatives of P(Y >= 1) = 1 - P(Y = 0) wrt mu and alpha:
+ * P0 = (1 + a mu)^(-1/a) (Poisson: exp(-mu)); dP/dmu = P0 / (1 + a mu);
+ * dP/da = -P0 [log(1 + a mu) - a mu / (1 + a mu)] / a^2 (more overdispersion, more zeros).
+ */
+export function probAtLeastOneDerivatives(mu: number, alpha: number): { p0: number; dMu: number; dAlpha: number } {
+  if (alpha === 0) {
+    const p0 = Math.exp(-mu);
+    return { p0, dMu: p0, dAlpha: 0 };
+  }
+  const u = alpha * mu;
+  const p0 = Math.exp(-Math.log1p(u) / alpha);
+  return { p0, dMu: p0 / (1 + u), dAlpha: (-p0 * log1pMinusRatio(u)) / (alpha * alpha) };
+}
+
+/**
+ * log(1 + u) - u / (1 + u) for u >= 0, without cancellation for small u: the series
+ * sum_{k>=2} (-1)^k (k - 1)/k u^k (terms to u^9; the first omitted is below 1e-20 of the sum at u < 0.01).
+ */
+function log1pMinusRatio(u: number): number {
+  if (u >= 0.01) return Math.log1p(u) - u / (1 + u);
+  let term = u;
+  let sum = 0;
+  for (let k = 2; k <= 9; k++) {
+    term *= -u;
+    sum -= ((k - 1) / k) * term;
+  }
+  return sum;
+}
+
+/** Delta-method estimate of P(Y >= 1) for one row, interval on the logit scale. */
+function probEstimate(
+  design: PredictionDesign,
+  base: number,
+  mu: number,
+  alpha: number,
+  params: { v: number[][] | null },
+  g: Float64Array,
+  z: number,
+): Estimate {
+  const p = design.p;
+  const { p0, dMu, dAlpha } = probAtLeastOneDerivatives(mu, alpha);
+  const prob = probAtLeastOne(mu, alpha);
+  for (let k = 0; k < p; k++) g[k] = dMu * mu * design.x[base + k]!;
+  let variance: number;
+  if (params.v === null) variance = quadraticForm(g, 0, p, design.covariance);
+  else {
+    g[p] = dAlpha;
+    variance = quadraticForm(g, 0, p + 1, params.v);
+  }
+  const se = Math.sqrt(Math.max(variance, 0));
+  if (!(prob > 0 && p0 > 0) || se === 0) return { estimate: prob, stdError: se, lower: prob, upper: prob };
+  // logit(P) = log(P) - log(P0); d logit / dP = 1 / (P P0).
+  const logit = Math.log(prob) - Math.log(p0);
+  const seLogit = se / (prob * p0);
+  return { estimate: prob, stdError: se, lower: expit(logit - z * seLogit), upper: expit(logit + z * seLogit) };
+}
+
+function expit(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
 function deltaOutcome(
   b: PredictionDesign,
   s: PredictionDesign,
   muB: Float64Array,
   muS: Float64Array,
   alpha: number,
+  params: { kind: AlphaUncertainty; v: number[][] | null },
   level: number,
   z: number,
 ): ScenarioOutcome {
@@ -165,6 +271,7 @@ function deltaOutcome(
   const gB = new Float64Array(p);
   const gS = new Float64Array(p);
   const gRow = new Float64Array(p);
+  const gProb = new Float64Array(p + 1);
   const rows: ScenarioRow[] = [];
   let totalB = 0;
   let totalS = 0;
@@ -187,6 +294,8 @@ function deltaOutcome(
       difference: symmetric(ms - mb, gradientVariance(gRow, v), z),
       probAtLeastOneBaseline: probAtLeastOne(mb, alpha),
       probAtLeastOneScenario: probAtLeastOne(ms, alpha),
+      probAtLeastOneBaselineEstimate: probEstimate(b, base, mb, alpha, params, gProb, z),
+      probAtLeastOneScenarioEstimate: probEstimate(s, base, ms, alpha, params, gProb, z),
     });
   }
   const gD = new Float64Array(p);
@@ -200,6 +309,7 @@ function deltaOutcome(
     scenarioTotal: symmetric(totalS, gradientVariance(gS, v), z),
     difference: symmetric(totalS - totalB, gradientVariance(gD, v), z),
     rows,
+    alphaUncertainty: params.kind,
   };
 }
 
@@ -209,23 +319,65 @@ function logScale(mu: number, varEta: number, z: number): Estimate {
   return { estimate: mu, stdError: mu * seEta, lower: mu * Math.exp(-z * seEta), upper: mu * Math.exp(z * seEta) };
 }
 
+/**
+ * Draws of beta (draws x p) and alpha (draws). Without alpha uncertainty beta comes from
+ * MVN(beta-hat, V) and alpha is fixed. With it, (beta, log alpha) is drawn from MVN with the
+ * alpha row and column of `params.v` moved to the log scale (delta method: cov(beta, log a) =
+ * cov(beta, a)/a, var(log a) = var(a)/a^2). The standard normals are consumed as all beta ones
+ * first (p per draw), then one per draw for alpha, so with a Cholesky factor (lower triangular)
+ * the beta draws are exactly those a beta-only simulation with the same seed gives.
+ */
+function drawParameters(
+  rng: Rng,
+  b: PredictionDesign,
+  alpha: number,
+  params: { v: number[][] | null },
+  draws: number,
+): { betas: Float64Array; alphas: Float64Array } {
+  const p = b.p;
+  const betas = new Float64Array(draws * p);
+  const alphas = new Float64Array(draws).fill(alpha);
+  if (params.v === null) {
+    const drawBeta = multivariateNormal(rng, Array.from(b.beta), b.covariance);
+    for (let d = 0; d < draws; d++) drawBeta(betas.subarray(d * p, (d + 1) * p));
+    return { betas, alphas };
+  }
+  const q = p + 1;
+  const logCov = params.v.map((row, i) => row.map((value, j) => value / (i === p ? alpha : 1) / (j === p ? alpha : 1)));
+  const factor = covarianceFactor(logCov);
+  const zs = new Float64Array(draws * q);
+  for (let d = 0; d < draws; d++) for (let k = 0; k < p; k++) zs[d * q + k] = rng.normal();
+  for (let d = 0; d < draws; d++) zs[d * q + p] = rng.normal();
+  const logAlpha = Math.log(alpha);
+  for (let d = 0; d < draws; d++) {
+    const zd = d * q;
+    // Accumulated as multivariateNormal does (mean first), so the beta draws match it bit for bit.
+    for (let i = 0; i < q; i++) {
+      let value = i < p ? b.beta[i]! : logAlpha;
+      for (let k = 0; k < q; k++) value += factor[i * q + k]! * zs[zd + k]!;
+      if (i < p) betas[d * p + i] = value;
+      else alphas[d] = Math.exp(value);
+    }
+  }
+  return { betas, alphas };
+}
+
 function simulationOutcome(
   b: PredictionDesign,
   s: PredictionDesign,
   muB: Float64Array,
   muS: Float64Array,
   alpha: number,
+  params: { kind: AlphaUncertainty; v: number[][] | null },
   level: number,
   draws: number,
   seed: number,
 ): ScenarioOutcome {
   const { n, p } = b;
   const rng = createRng(seed);
-  const drawBeta = multivariateNormal(rng, Array.from(b.beta), b.covariance);
-  // All draws of beta up front (draws x p, small); rows are then processed one at a time so
+  // All draws up front (draws x (p + 1), small); rows are then processed one at a time so
   // memory stays O(draws) whatever the number of rows.
-  const betas = new Float64Array(draws * p);
-  for (let d = 0; d < draws; d++) drawBeta(betas.subarray(d * p, (d + 1) * p));
+  const { betas, alphas } = drawParameters(rng, b, alpha, params, draws);
 
   const lowerProb = (1 - level) / 2;
   const upperProb = (1 + level) / 2;
@@ -240,6 +392,8 @@ function simulationOutcome(
   const rowB = new Float64Array(draws);
   const rowS = new Float64Array(draws);
   const rowD = new Float64Array(draws);
+  const probB = new Float64Array(draws);
+  const probS = new Float64Array(draws);
   const rows: ScenarioRow[] = [];
   let pointB = 0;
   let pointS = 0;
@@ -261,6 +415,8 @@ function simulationOutcome(
       rowB[d] = mb;
       rowS[d] = ms;
       rowD[d] = ms - mb;
+      probB[d] = probAtLeastOne(mb, alphas[d]!);
+      probS[d] = probAtLeastOne(ms, alphas[d]!);
       totalB[d] = totalB[d]! + mb;
       totalS[d] = totalS[d]! + ms;
     }
@@ -268,12 +424,16 @@ function simulationOutcome(
     const ms = muS[i]!;
     pointB += mb;
     pointS += ms;
+    const pb = probAtLeastOne(mb, alpha);
+    const ps = probAtLeastOne(ms, alpha);
     rows.push({
       baseline: summarise(mb, rowB),
       scenario: summarise(ms, rowS),
       difference: summarise(ms - mb, rowD),
-      probAtLeastOneBaseline: probAtLeastOne(mb, alpha),
-      probAtLeastOneScenario: probAtLeastOne(ms, alpha),
+      probAtLeastOneBaseline: pb,
+      probAtLeastOneScenario: ps,
+      probAtLeastOneBaselineEstimate: summarise(pb, probB),
+      probAtLeastOneScenarioEstimate: summarise(ps, probS),
     });
   }
   const totalD = new Float64Array(draws);
@@ -287,6 +447,7 @@ function simulationOutcome(
     scenarioTotal: summarise(pointS, totalS),
     difference: summarise(pointS - pointB, totalD),
     rows,
+    alphaUncertainty: params.kind,
   };
 }
 

@@ -186,9 +186,24 @@ export interface ScenarioRow {
   baseline: Estimate;
   scenario: Estimate;
   difference: Estimate;
+  /** P(Y >= 1) at the point estimate (beta-hat, alpha-hat); kept for compatibility, equal to the `.estimate` below. */
   probAtLeastOneBaseline: number;
   probAtLeastOneScenario: number;
+  /**
+   * P(Y >= 1) for the row with its uncertainty from both beta and (NB2) alpha: estimate at the MLE;
+   * delta method: stdError from the gradient wrt (beta, alpha), interval on the logit scale;
+   * simulation: sd and percentile interval of P over the draws of (beta, alpha).
+   */
+  probAtLeastOneBaselineEstimate: Estimate;
+  probAtLeastOneScenarioEstimate: Estimate;
 }
+
+/**
+ * How alpha's uncertainty entered the P(Y >= 1) estimates: "joint" = (beta, alpha) jointly from the
+ * OIM covariance; "independent" = alpha independent of beta, with variance alphaStdError^2;
+ * "none" = alpha fixed (Poisson, alpha at the boundary, or no alphaStdError).
+ */
+export type AlphaUncertainty = "joint" | "independent" | "none";
 
 export interface ScenarioOutcome {
   method: "delta" | "simulation";
@@ -199,4 +214,6 @@ export interface ScenarioOutcome {
   scenarioTotal: Estimate;
   difference: Estimate;
   rows: ScenarioRow[];
+  /** How alpha's sampling uncertainty was used for the P(Y >= 1) estimates (counts never depend on alpha). */
+  alphaUncertainty: AlphaUncertainty;
 }
