@@ -158,3 +158,13 @@ describe("counties/adjacency re-import", () => {
     expect((await importAdjacency(t.db, "code_a,code_b,shared_m\n450103,450102,5\n", { file: "a.csv" })).unchanged).toBe(false);
   });
 });
+
+describe("derived peer terms", () => {
+  it("cannot be imported as observations", async () => {
+    const e = await importError(
+      importObservations(t.db, "county_code,year,indicator,value\n450102,2019,peer_siblings,1\n", { file: "p.csv", dataset: "peer", createIndicators: true }),
+    );
+    expect([e.line, e.column]).toEqual([2, "indicator"]);
+    expect(e.problem).toMatch(/derived peer term/);
+  });
+});

@@ -4,6 +4,7 @@
  * multi-row INSERTs of BATCH_ROWS, so memory stays bounded (only a numeric key per row is kept, to
  * report duplicates with their line).
  */
+import { PEER_TERMS } from "../analysis-frame.js";
 import type { Db, DbTx } from "../create-db.js";
 import { providerOf } from "../create-db.js";
 import { ConflictError, ImportError, ValidationError, toDomainError } from "../errors.js";
@@ -87,6 +88,9 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
       }
 
       const ensureIndicator = async (key: string, rec: CsvRecord, column: string): Promise<number> => {
+        if ((PEER_TERMS as readonly string[]).includes(key)) {
+          throw new ImportError(opts.file, rec.line, column, `"${key}" is a derived peer term (computed from the outcome by the analysis), not an importable indicator`);
+        }
         const known = indicatorIndex.get(key);
         if (known !== undefined) return known;
         if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) throw new ImportError(opts.file, rec.line, column, `bad indicator key "${key}" (letters, digits, _)`);

@@ -44,6 +44,19 @@ describe("seedDefault", () => {
     expect(model.fingerprint).toBe(fingerprintModel(model.spec, frame));
   });
 
+  it("seeds the peer terms as derived indicators and the wechat_accounts text of the generator", async () => {
+    const peers = await t.db.indicator.findMany({ where: { key: { in: ["peer_neighbors", "peer_neighbors_share", "peer_siblings"] } }, orderBy: { key: "asc" } });
+    expect(peers.map((p) => [p.key, p.role, p.unit])).toEqual([
+      ["peer_neighbors", "derived", "outcome units (mean)"],
+      ["peer_neighbors_share", "derived", "share 0-1"],
+      ["peer_siblings", "derived", "outcome units (mean)"],
+    ]);
+    for (const p of peers) expect(p.description).toMatch(/buildAnalysisFrame .* year t-1/);
+    const wechat = await t.db.indicator.findUniqueOrThrow({ where: { key: "wechat_accounts" } });
+    expect(wechat.description).toMatch(/Stock-adjustment/);
+    expect(wechat.description).not.toMatch(/log-mean is linear/);
+  });
+
   it("is idempotent and never rewrites existing datasets", async () => {
     const repos = createRepositories(t.db);
     const before = await repos.datasets.list();
@@ -54,6 +67,10 @@ describe("seedDefault", () => {
     expect(again.model).toMatchObject({ id: models[0]!.id, created: false });
     expect(await repos.datasets.list()).toEqual(before);
     expect((await repos.models.list()).length).toBe(models.length);
+    // An older seed's indicator text is corrected by the next seed.
+    await t.db.indicator.update({ where: { key: "wechat_accounts" }, data: { description: "old text" } });
+    await seedDefault(t.db);
+    expect((await t.db.indicator.findUniqueOrThrow({ where: { key: "wechat_accounts" } })).description).toMatch(/Stock-adjustment/);
   });
 });
 

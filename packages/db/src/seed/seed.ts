@@ -11,9 +11,29 @@ import { canonicalJson, fingerprintModel, sha256 } from "../fingerprint.js";
 import { BATCH_ROWS, LONG_TX, insertRows, lockForImport } from "../import/sql.js";
 import { migrateDatabase } from "../migrate.js";
 import { createRepositories } from "../repositories/index.js";
-import type { StoredModelSpec } from "../types.js";
+import type { PeerTerm, StoredModelSpec } from "../types.js";
 import { loadGuangxiReference, type GuangxiReference } from "./guangxi-data.js";
 import { generateSyntheticPanel, SYNTHETIC_SEED } from "./synthetic.js";
+
+/**
+ * The Berry & Berry peer terms: never imported, computed by buildAnalysisFrame from the outcome of
+ * the dataset being analysed (whatever that outcome is; in the default dataset wechat_accounts).
+ * They are Indicator rows so that front-ends can list and label them like any other predictor.
+ */
+export const PEER_INDICATORS: readonly { key: PeerTerm; label: string; unit: string; description: string; role: "derived" }[] = [
+  {
+    key: "peer_neighbors", label: "Neighbours' adoption (previous year)", unit: "outcome units (mean)", role: "derived",
+    description: "Derived, not stored: computed by buildAnalysisFrame as the mean of the outcome (e.g. wechat_accounts) in year t-1 over the county's contiguous neighbours (shared border, CountyAdjacency). Neighbours without a value are left out; missing when no neighbour has one (e.g. the first year); 0 for a county without neighbours.",
+  },
+  {
+    key: "peer_neighbors_share", label: "Share of neighbours that adopted (previous year)", unit: "share 0-1", role: "derived",
+    description: "Derived, not stored: computed by buildAnalysisFrame as the share of the county's contiguous neighbours whose outcome (e.g. wechat_accounts) in year t-1 is above 0. Same missing-value rules as peer_neighbors.",
+  },
+  {
+    key: "peer_siblings", label: "Same-prefecture adoption (previous year)", unit: "outcome units (mean)", role: "derived",
+    description: "Derived, not stored: computed by buildAnalysisFrame as the mean of the outcome (e.g. wechat_accounts) in year t-1 over the other counties of the same prefecture. Counties without a value are left out; missing when none has one; 0 for a county alone in its prefecture.",
+  },
+];
 
 export const CENSUS_DATASET = "guangxi-census";
 export const SYNTHETIC_DATASET = "guangxi-synthetic-2012-2020";
@@ -56,7 +76,7 @@ export async function seedDefault(db: Db, opts: SeedOptions = {}): Promise<SeedR
 
   await db.$transaction(async (tx) => {
     await lockForImport(tx, provider, CENSUS_DATASET);
-    await seedReference(tx, ref, result, [...ref.censusIndicators, ...(panel?.indicators ?? [])]);
+    await seedReference(tx, ref, result, [...ref.censusIndicators, ...(panel?.indicators ?? []), ...PEER_INDICATORS]);
   }, LONG_TX);
 
   result.datasets.push(
@@ -90,10 +110,17 @@ async function seedReference(tx: DbTx, ref: GuangxiReference, result: SeedResult
     .map((a) => (a.codeA < a.codeB ? a : { codeA: a.codeB, codeB: a.codeA, sharedBorderM: a.sharedBorderM }))
     .filter((a) => !haveAdj.has(`${a.codeA}|${a.codeB}`));
   if (adjacency.length > 0) await tx.countyAdjacency.createMany({ data: adjacency });
-  const haveInd = new Set((await tx.indicator.findMany({ select: { key: true } })).map((i) => i.key));
+  const haveInd = new Map((await tx.indicator.findMany()).map((i) => [i.key, i]));
   const newIndicators = indicators.filter((i) => !haveInd.has(i.key));
   if (newIndicators.length > 0) {
     await tx.indicator.createMany({ data: newIndicators.map((i) => ({ key: i.key, label: i.label, unit: i.unit, description: i.description, role: i.role })) });
+  }
+  // Seeded indicator texts are ours: a database seeded by an older version gets corrected texts.
+  for (const i of indicators) {
+    const had = haveInd.get(i.key);
+    if (had && (had.label !== i.label || had.unit !== i.unit || had.description !== i.description || had.role !== i.role)) {
+      await tx.indicator.update({ where: { key: i.key }, data: { label: i.label, unit: i.unit, description: i.description, role: i.role } });
+    }
   }
   Object.assign(result, { prefectures: prefectures.length, counties: counties.length, adjacency: adjacency.length, indicators: newIndicators.length });
 }

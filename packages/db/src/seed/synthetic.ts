@@ -174,7 +174,7 @@ const SYNTHETIC_NOTE =
 export const SYNTHETIC_INDICATORS: IndicatorDef[] = [
   {
     key: "wechat_accounts", label: "Government WeChat accounts", unit: "accounts", role: "outcome",
-    description: `Cumulative number of government WeChat official accounts of the county at year end (count of account records registered up to 31 Dec). ${SYNTHETIC_NOTE} Yearly new accounts are NB2 draws whose log-mean is linear in the standardised determinants and in the previous-year mean of the same-prefecture counties.`,
+    description: `Cumulative number of government WeChat official accounts of the county at year end (count of account records registered up to 31 Dec). ${SYNTHETIC_NOTE} Stock-adjustment diffusion: each county has a target stock whose log is linear in the year's standardised fiscal revenue, population, mobile and broadband users and the previous-year peer means (same prefecture, contiguous neighbours); new accounts in a year are NB2 draws with mean 0.55 x (target - previous stock), alpha 0.1. Social-security and prefecture pressure do not enter. Details: data/guangxi/SYNTHETIC.md.`,
   },
   {
     key: "mobile_users", label: "Mobile-phone users", unit: "subscriptions", role: "determinant",
