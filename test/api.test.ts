@@ -355,6 +355,22 @@ describe("mutations", () => {
     }
   });
 
+  it("fitModel: an indicator without values in the dataset is named by its input field", async () => {
+    const ds = await gql(api.endpoint, `{ datasets { id name synthetic } }`);
+    const census = ds.data.datasets.find((d: any) => !d.synthetic);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ predictors: ["fiscal_revenue", "urbanization_rate"] }, "input.predictors[1]"],
+      [{ predictors: ["fiscal_revenue"], exposure: "urbanization_rate" }, "input.exposure"],
+      [{ predictors: ["fiscal_revenue"], offset: "urbanization_rate" }, "input.offset"],
+      [{ datasetId: census.id, predictors: ["population"], seType: "OIM" }, "input.outcome"],
+    ];
+    for (const [patch, field] of cases) {
+      const r = await gql(api.endpoint, FIT, { input: { ...fitInput, ...patch } }, { key: API_KEY });
+      expect(ext(r), JSON.stringify(patch)).toMatchObject({ code: "BAD_USER_INPUT", field, argument: "input" });
+      expect(r.errors?.[0]?.message).toMatch(/has no values in dataset/);
+    }
+  });
+
   it("importDataset (CSV), then too few rows and a rank-deficient design are refused by fitModel", async () => {
     const counties = ["450102", "450103", "450105", "450107", "450108", "450109", "450110", "450123", "450124", "450125",
       "450126", "450127", "450202", "450203", "450204", "450205", "450206", "450222", "450223", "450224"];

@@ -79,15 +79,16 @@ export class ModelService {
     return this.data.repos.models.create({ name: cmd.name.trim(), spec, result, fingerprint });
   }
 
-  /** The db package names frame fields without the argument ("predictors"); errors here name "input.predictors". */
+  /**
+   * The db package names frame fields without the argument and by list ("predictors", "extra"):
+   * errors here name the input field, e.g. "input.predictors[1]" or "input.offset".
+   */
   private async frame(spec: StoredModelSpec): Promise<AnalysisFrame> {
     try {
       return await this.data.buildAnalysisFrame(frameRequestOf(spec));
     } catch (err) {
-      const e = err as { name?: string; field?: unknown; message?: string };
-      if (e?.name === "ValidationError" && typeof e.field === "string" && !(err instanceof ValidationError)) {
-        const field = e.field === "extra" ? (spec.offset ? "offset" : "exposure") : e.field;
-        throw new ValidationError(`input.${field}`, String(e.message), "INVALID", { cause: err });
+      if (err instanceof ValidationError && !err.field.startsWith("input.")) {
+        throw new ValidationError(inputFieldOf(err, spec), err.message, err.reason, { cause: err });
       }
       throw err;
     }
@@ -162,6 +163,20 @@ export class ModelService {
       peer,
     };
   }
+}
+
+/** The FitModelInput field a frame error of the db package is about (it quotes the indicator key). */
+export function inputFieldOf(err: ValidationError, spec: Pick<StoredModelSpec, "outcome" | "predictors" | "offset" | "exposure" | "weights">): string {
+  const key = /indicator "([^"]+)"/.exec(err.message)?.[1];
+  if (key !== undefined) {
+    if (key === spec.outcome) return "input.outcome";
+    const i = spec.predictors.indexOf(key);
+    if (i >= 0) return `input.predictors[${i}]`;
+    if (key === spec.offset) return "input.offset";
+    if (key === spec.exposure) return "input.exposure";
+  }
+  if (err.field === "extra") return spec.offset ? "input.offset" : spec.exposure ? "input.exposure" : "input";
+  return `input.${err.field}`;
 }
 
 /** Runs the fit; estimation input errors become ValidationErrors naming the offending input field. */
