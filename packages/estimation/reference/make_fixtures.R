@@ -227,6 +227,8 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
   f0 <- as.formula(paste(outcome, "~ 1", off_term))
   X <- cbind("(Intercept)" = 1, as.matrix(d[predictors]))
   res <- list()
+  # The call strings report the control actually used (quine_big_counts uses epsilon = 1e-10).
+  ctrl_text <- sprintf("glm.control(epsilon = %g, maxit = %d)", ctrl$epsilon, as.integer(ctrl$maxit))
 
   vif <- diag(solve(cor(X[, predictors, drop = FALSE])))
   predictor_sd <- vapply(predictors, function(p) sd(d[[p]]), 0)
@@ -245,7 +247,7 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
   stopifnot(max(abs(sqrt(diag(inv_info(X, w * fitted(pois)))) / sqrt(diag(Vp)) - 1)) < 1e-11)
   llp <- logLik(pois)
   res$poisson <- list(
-    call = paste0("glm(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", family = poisson, control = glm.control(epsilon = 1e-12, maxit = 200))"),
+    call = paste0("glm(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", family = poisson, control = ", ctrl_text, ")"),
     converged = pois$converged,
     iterations = pois$iter,
     coefficients = coef(pois),
@@ -313,7 +315,7 @@ fit_dataset <- function(d, outcome, predictors, offset_col = NULL, clusters = li
     # Same numbers from the factor-free formula MASS documents (sanity check of the tightness):
     mass_default <- suppressWarnings(glm.nb(f, data = d, control = ctrl))
     res$nb2 <- list(
-      call = paste0("glm.nb(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", control = glm.control(epsilon = 1e-12, maxit = 200)) with theta.ml iterated to 1e-13"),
+      call = paste0("glm.nb(", paste(deparse(f, width.cutoff = 500L), collapse = ""), ", control = ", ctrl_text, ") with theta.ml iterated to 1e-13"),
       converged = nb$converged,
       coefficients = coef(nb),
       stdErrors = sqrt(diag(Vn)),
