@@ -3,6 +3,7 @@
  * database migrated and seeded with the Guangxi default (SQLite, or PostgreSQL when TEST_PG_URL is set).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, createRepositories } from "@govdiffusion/db";
 import { API_KEY, OTHER_KEY, ext, gql, seededDatabase, startApi, type RunningApi, type TestDatabase } from "./api-harness.js";
 
 const BAISE = "451000";
@@ -369,6 +370,34 @@ describe("mutations", () => {
       expect(ext(r), JSON.stringify(patch)).toMatchObject({ code: "BAD_USER_INPUT", field, argument: "input" });
       expect(r.errors?.[0]?.message).toMatch(/has no values in dataset/);
     }
+  });
+
+  it("fitModel refuses a degenerate fit (a count given as offset) and never stores it; a stored degenerate model does not break models", async () => {
+    const before = await gql(api.endpoint, `{ models { id } }`);
+    const r = await gql(api.endpoint, FIT, { input: { ...fitInput, name: "offset misuse", predictors: ["population"], offset: "fiscal_revenue", seType: "OIM" } }, { key: API_KEY });
+    expect(ext(r)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.offset", reason: "OUT_OF_RANGE" });
+    expect(r.errors?.[0]?.message).toMatch(/offset "fiscal_revenue" is \d+(\.\d+)? for county \d{6} \(2020\).*log scale/);
+    const after = await gql(api.endpoint, `{ models { id } }`);
+    expect(after.data.models).toEqual(before.data.models);
+
+    // A degenerate model stored by an older version (NaN → null in JSON, Infinity → null):
+    const handle = createDb({ url: db.url });
+    const repos = createRepositories(handle);
+    const good = (await repos.models.list())[0]!;
+    const broken = await repos.models.create({
+      name: "degenerate", spec: good.spec, fingerprint: "degenerate-test",
+      result: { ...good.result, aic: Number.NaN, logLikelihood: Number.POSITIVE_INFINITY },
+    });
+    await handle.$disconnect();
+    const list = await gql(api.endpoint, `{ models { id aic logLikelihood } }`);
+    expect(list.errors).toBeUndefined();
+    expect(list.data.models.map((m: any) => m.id)).toEqual(before.data.models.map((m: any) => m.id));
+    for (const m of list.data.models) expect(Number.isFinite(m.aic)).toBe(true);
+    const one = await gql(api.endpoint, `query($id: Int!) { model(id: $id) { id aic } }`, { id: broken.id });
+    expect(ext(one)).toMatchObject({ code: "ESTIMATION_FAILED", reason: "NON_FINITE" });
+    expect(one.errors?.[0]?.message).toMatch(/deleteModel/);
+    const del = await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id: broken.id }, { key: API_KEY });
+    expect(del.data.deleteModel).toBe(true);
   });
 
   it("importDataset (CSV), then too few rows and a rank-deficient design are refused by fitModel", async () => {

@@ -2,6 +2,8 @@ import { EstimationError, fitCountModel, type FitResult, type ModelSpec } from "
 import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
+import { GraphQLError } from "graphql";
+import { degenerateModel, degenerateReason, firstNonFinite } from "./finite.js";
 
 /** What fitModel accepts, in the packages' vocabulary (lower-case enum values). */
 export interface FitModelCommand {
@@ -41,13 +43,17 @@ export class ModelService {
     private readonly onDelete: (id: number) => void = () => {},
   ) {}
 
-  list(): Promise<StoredModel[]> {
-    return this.data.repos.models.list();
+  /** Stored models, without degenerate fits (non-finite numbers) that older versions stored: one must not break the list. */
+  async list(): Promise<StoredModel[]> {
+    return (await this.data.repos.models.list()).filter((m) => degenerateReason(m) === undefined);
   }
 
+  /** A degenerate stored fit is ESTIMATION_FAILED (reason NON_FINITE), never a broken response. */
   async byId(id: number, field = "id"): Promise<StoredModel> {
     const m = await this.data.repos.models.byId(id);
     if (!m) throw new NotFoundError(`model ${id} not found`, field);
+    const why = degenerateReason(m);
+    if (why) throw degenerateModel(m, why);
     return m;
   }
 
@@ -75,7 +81,24 @@ export class ModelService {
         "TOO_FEW_ROWS",
       );
     }
+    checkOffsetRange(frame, spec);
     const result = fitOrExplain(frame, spec);
+    const bad = firstNonFinite(result);
+    if (bad) {
+      // Never stored: NaN/Infinity would break every later read of the model.
+      const column = spec.offset ? "offset" : spec.exposure ? "exposure" : undefined;
+      if (column) {
+        throw new ValidationError(
+          `input.${column}`,
+          `the fit with ${column} "${spec[column]}" is degenerate (${bad} is not a finite number); ` +
+            (column === "offset" ? "an offset is on the log scale (e.g. log population); for a count use exposure" : "check the exposure values"),
+          "OUT_OF_RANGE",
+        );
+      }
+      throw new GraphQLError(`the fit is degenerate (${bad} is not a finite number); rescale the predictors or simplify the model`, {
+        extensions: { code: "ESTIMATION_FAILED", reason: "NON_FINITE" },
+      });
+    }
     return this.data.repos.models.create({ name: cmd.name.trim(), spec, result, fingerprint });
   }
 
@@ -162,6 +185,27 @@ export class ModelService {
       years,
       peer,
     };
+  }
+}
+
+/** exp() of an offset beyond this overflows a double: such a column is a count given where a log belongs. */
+const MAX_ABS_OFFSET = 700;
+
+function checkOffsetRange(frame: AnalysisFrame, spec: StoredModelSpec): void {
+  if (!spec.offset) return;
+  const col = frame.table[spec.offset];
+  if (!col) return;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (typeof v === "number" && Math.abs(v) > MAX_ABS_OFFSET) {
+      const row = frame.rows[i];
+      throw new ValidationError(
+        "input.offset",
+        `offset "${spec.offset}" is ${v} for county ${row?.countyCode ?? "?"} (${row?.year ?? "?"}): an offset is on the log scale` +
+          ` and must lie within ±${MAX_ABS_OFFSET} (exp overflows beyond); for a count such as population use exposure instead`,
+        "OUT_OF_RANGE",
+      );
+    }
   }
 }
 
