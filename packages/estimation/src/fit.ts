@@ -18,15 +18,19 @@
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
 import { EstimationError } from "./errors.js";
-import { crossProducts, devianceAt, makeGlmData, type GlmData } from "./glm/common.js";
+import { devianceAt, makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
+import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
-import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinDerivatives, negbinLogLik, negbinLogLikAccurate } from "./glm/negbin.js";
-import { fitPoisson, poissonDerivatives, poissonLogLik, poissonLogLikAccurate } from "./glm/poisson.js";
+import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinLogLikAccurate, type NegbinResult } from "./glm/negbin.js";
+import { fitPoisson, poissonEvaluate, poissonLogLikAccurate } from "./glm/poisson.js";
 import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
 import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
 
 /** Rows whose fitted mean falls below this fraction of the mean outcome (with y = 0) signal separation. */
 const SEPARATION_MU_FRACTION = 1e-6;
+
+/** Starting values of alpha tried, in order, until an NB2 run beats the Poisson fit (see fitCountModel). */
+const NEGBIN_RESTART_ALPHAS = [0.1, 1, 10];
 
 export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const maxIterations = spec.maxIterations ?? 200;
@@ -51,21 +55,35 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   let iterations = pois.iterations;
   let lastStep = pois.lastStep;
   let atBoundary = false;
+  // Score and information at the estimates (scaled coordinates), as the fitters leave them.
+  let gJoint = pois.g;
+  let aJoint = pois.a;
   let muMoved = false; // gd.mu no longer at the Poisson fit
   if (spec.family === "negbin2") {
-    const score0 = alphaScoreAtZero(gd);
-    if (score0 > 0) {
-      const nb = fitNegbin(gd, maxIterations, pois.beta, momentAlpha(gd));
-      muMoved = true;
+    // The NB2 log-likelihood need not be concave in alpha: a run from the moment start can
+    // collapse towards 0 although the maximum is interior, and a negative score at alpha = 0 can
+    // hide a higher interior maximum (an extreme count). So other starts are tried before the
+    // boundary is reported; an interior fit must beat the Poisson log-likelihood.
+    const beatsPoisson = (r: NegbinResult): boolean => !r.collapsed && r.ll > poisLL;
+    let nb: NegbinResult | null = alphaScoreAtZero(gd) > 0 ? fitNegbin(gd, maxIterations, pois.beta, momentAlpha(gd)) : null;
+    for (const start of NEGBIN_RESTART_ALPHAS) {
+      if (nb !== null && beatsPoisson(nb)) break;
+      if (nb) iterations += nb.iterations;
+      nb = fitNegbin(gd, maxIterations, pois.beta, start);
+    }
+    muMoved = true;
+    if (nb !== null && beatsPoisson(nb)) {
       iterations += nb.iterations;
-      if (nb.collapsed) atBoundary = true;
-      else {
-        beta = nb.beta;
-        alpha = nb.alpha;
-        converged = nb.converged;
-        lastStep = nb.lastStep;
-      }
-    } else atBoundary = true;
+      beta = nb.beta;
+      alpha = nb.alpha;
+      converged = nb.converged;
+      lastStep = nb.lastStep;
+      gJoint = nb.g;
+      aJoint = nb.a;
+    } else {
+      if (nb) iterations += nb.iterations;
+      atBoundary = true;
+    }
     if (atBoundary) {
       warnings.push({
         code: "ALPHA_AT_BOUNDARY",
@@ -75,10 +93,14 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     }
   }
   const isNb = spec.family === "negbin2" && !atBoundary;
-  // The fitters leave eta/mu at the point they return; only a fall-back to the Poisson fit after
-  // an NB2 attempt needs them recomputed.
+  // The fitters leave eta/mu (and their derivatives) at the point they return; only a fall-back
+  // to the Poisson fit after an NB2 attempt needs them recomputed.
   if (isNb) ll = negbinLogLikAccurate(gd, alpha);
-  else if (muMoved) poissonLogLik(gd, beta);
+  else if (muMoved) {
+    gJoint = new Float64Array(p);
+    aJoint = new Float64Array(p * p);
+    poissonEvaluate(gd, beta, gJoint, aJoint);
+  }
 
   if (!converged) {
     warnings.push({
@@ -102,10 +124,6 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
 
   // Information matrices at the final estimates (scaled coordinates).
   const k = isNb ? p + 1 : p;
-  const gJoint = new Float64Array(k);
-  const aJoint = new Float64Array(k * k);
-  if (isNb) negbinDerivatives(gd, alpha, gJoint, aJoint);
-  else poissonDerivatives(gd, gJoint, aJoint);
   symmetrize(aJoint, k);
   const oimInv = inverseSpd(aJoint, k);
   if (oimInv === null) {
@@ -308,22 +326,29 @@ function blockOf(a: Float64Array, k: number, p: number): Float64Array {
   return out;
 }
 
+/** Weight w mu / (1 + alpha mu) at the fitted means (a0 = alpha). */
+const EXPECTED_INFORMATION: RowPassSpec = { name: "expected-information", eta: "read", gram: true, cross: false, code: "wt = (wi * mi) / (1 + a0 * mi);" };
+/** Weight w r^2, r = (y - mu) / (1 + alpha mu): the HC0 meat X' diag(w r^2) X. */
+const SANDWICH_MEAT: RowPassSpec = {
+  name: "sandwich-meat",
+  eta: "read",
+  gram: true,
+  cross: false,
+  code: "const e = (yi - mi) / (1 + a0 * mi); wt = wi * e * e;",
+};
+
 /** X' W X with W = w mu / (1 + alpha mu) (Fisher information of beta at fixed alpha), symmetrised. */
 function expectedInformation(gd: GlmData, alpha: number): Float64Array {
-  const { n, p, w, mu, work1, work2 } = gd;
-  for (let i = 0; i < n; i++) {
-    work1[i] = (w[i]! * mu[i]!) / (1 + alpha * mu[i]!);
-    work2[i] = 0;
-  }
+  const p = gd.p;
   const a = new Float64Array(p * p);
-  crossProducts(gd, work1, work2, new Float64Array(p), a, p);
+  runRowPass(gd, EXPECTED_INFORMATION, null, [alpha], new Float64Array(p), a, p);
   symmetrize(a, p);
   return a;
 }
 
 /** Sandwich B M B with scores s_i = w_i x_i (y_i - mu_i) / (1 + alpha mu_i) (R sandwich on glm/glm.nb). */
 function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Array, seType: SeType): Float64Array {
-  const { n, p, x, y, w, mu, work1, work2 } = gd;
+  const { n, p, x, y, w, mu } = gd;
   const meat = new Float64Array(p * p);
   if (seType === "cluster") {
     const ids = design.cluster!;
@@ -340,12 +365,7 @@ function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Arra
     for (let q = 0; q < p * p; q++) meat[q] = meat[q]! * adj;
   } else {
     // A row with frequency weight w stands for w replicated rows, each with score x r.
-    for (let i = 0; i < n; i++) {
-      const r = (y[i]! - mu[i]!) / (1 + alpha * mu[i]!);
-      work1[i] = w[i]! * r * r;
-      work2[i] = 0;
-    }
-    crossProducts(gd, work1, work2, new Float64Array(p), meat, p);
+    runRowPass(gd, SANDWICH_MEAT, null, [alpha], new Float64Array(p), meat, p);
   }
   symmetrize(meat, p);
   const v = congruence(bread, meat, p);

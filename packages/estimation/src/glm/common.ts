@@ -1,15 +1,15 @@
 /**
  * Data and loops shared by the Poisson and NB2 fitters. The design is a row-major n x p
- * Float64Array; per-row work buffers are allocated once per fit and reused by every iteration.
+ * Float64Array; besides it a fit holds two per-row buffers (eta and mu), allocated once.
  */
 import { lgamma } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
-import { crossProductKernel, predictorKernel } from "./kernels.js";
+import { rowPass, type RowPassSpec } from "./kernels.js";
 
 export interface GlmData {
   n: number;
   p: number;
-  /** Row-major n x p design (scaled columns). */
+  /** Row-major n x p design (scaled columns); unused (empty) for intercept-only data. */
   x: Float64Array;
   y: Float64Array;
   w: Float64Array;
@@ -19,25 +19,17 @@ export interface GlmData {
   groupWeights: Float64Array;
   /** sum w * lgamma(y + 1). */
   lgammaY1: number;
-  /** Work buffers, length n: linear predictor and mean at the current point. */
+  /**
+   * The only per-row buffers of a fit: linear predictor and mean at the point of the last
+   * computing row pass (every other per-row quantity is computed inside the passes).
+   */
   eta: Float64Array;
   mu: Float64Array;
-  /** Work buffers, length n. */
-  work1: Float64Array;
-  work2: Float64Array;
-  work3: Float64Array;
   /**
    * Set for intercept-only designs (null models): exp(offset), so mu = exp(b0) * expOffset needs
    * no exp per row.
    */
   expOffset: Float64Array | null;
-  /**
-   * Cache of log(1 + alpha mu) from the last NB2 log-likelihood evaluation, valid while
-   * logMixAlpha equals the alpha in use (linearPredictor invalidates it): the derivative pass at
-   * the same point then needs no second log per row.
-   */
-  logMix: Float64Array | null;
-  logMixAlpha: number;
 }
 
 export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
@@ -57,12 +49,7 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     lgammaY1,
     eta: new Float64Array(n),
     mu: new Float64Array(n),
-    work1: new Float64Array(n),
-    work2: new Float64Array(n),
-    work3: new Float64Array(n),
     expOffset: null,
-    logMix: null,
-    logMixAlpha: NaN,
   };
 }
 
@@ -108,52 +95,47 @@ export function interceptOnly(d: GlmData): GlmData {
   for (let i = 0; i < n; i++) expOffset[i] = Math.exp(d.offset[i]!);
   return {
     ...d,
-    x: new Float64Array(n).fill(1),
+    x: new Float64Array(0), // the intercept-only passes never read the design
     p: 1,
     eta: new Float64Array(n),
     mu: new Float64Array(n),
-    // Scratch buffers are shared: the two fits never run interleaved.
-    work1: d.work1,
-    work2: d.work2,
-    work3: d.work3,
     expOffset,
-    logMix: null,
-    logMixAlpha: NaN,
   };
 }
 
-/** eta = offset + X beta, mu = exp(eta). */
-export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
-  const { n, p, x, offset, eta, mu, expOffset } = d;
-  d.logMixAlpha = NaN;
-  if (expOffset !== null) {
-    const b0 = beta[0]!;
-    const c = Math.exp(b0);
-    for (let i = 0; i < n; i++) {
-      eta[i] = b0 + offset[i]!;
-      mu[i] = c * expOffset[i]!;
-    }
-    return;
-  }
-  predictorKernel(p)(x, n, beta, offset, eta, mu);
-}
-
 /**
- * One pass over the rows: h (upper triangle of X' diag(wt) X, p x p, stride `stride`) and
- * g = X' r, optionally g2 = X' r2. Adds into the given arrays (caller zeroes them).
+ * Runs a row pass over d (see kernels.ts), without reading a design for intercept-only data. Adds into g, h (upper triangle, row stride `stride`) and g2; returns the snippet's sums s0..s2.
  */
-export function crossProducts(
+export function runRowPass(
   d: GlmData,
-  wt: Float64Array,
-  r: Float64Array,
+  spec: RowPassSpec,
+  beta: ArrayLike<number> | null,
+  prm: ArrayLike<number>,
   g: Float64Array,
   h: Float64Array,
   stride: number,
-  r2?: Float64Array,
-  g2?: Float64Array,
-): void {
-  const withR2 = r2 !== undefined && g2 !== undefined;
-  crossProductKernel(d.p, withR2)(d.x, d.n, wt, r, g, h, stride, withR2 ? r2 : null, withR2 ? g2 : null);
+  g2: Float64Array | null = null,
+): Float64Array {
+  const pass = rowPass(d.p, spec, d.expOffset !== null);
+  const acc = new Float64Array(3);
+  // In blocks of rows: V8 then optimises the generated function as a whole after the first few
+  // blocks, instead of on-stack-replacing one long loop (slowly, for a large loop body) and
+  // deoptimising at its never-yet-run epilogue.
+  const n = d.n;
+  for (let start = 0; start < n; start += ROW_BLOCK) {
+    pass(d.x, start, Math.min(n, start + ROW_BLOCK), d.y, d.w, d.offset, d.expOffset, beta ?? NO_PARAMS, d.eta, d.mu, prm, g, h, stride, g2, acc);
+  }
+  return acc;
+}
+
+const NO_PARAMS = new Float64Array(0);
+const ROW_BLOCK = 4096;
+
+const PREDICTOR_ONLY: RowPassSpec = { name: "predictor", eta: "compute", gram: false, cross: false, code: "" };
+
+/** eta = offset + X beta, mu = exp(eta). */
+export function linearPredictor(d: GlmData, beta: ArrayLike<number>): void {
+  runRowPass(d, PREDICTOR_ONLY, beta, NO_PARAMS, NO_PARAMS, NO_PARAMS, d.p);
 }
 
 /**

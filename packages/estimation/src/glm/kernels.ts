@@ -1,12 +1,18 @@
 /**
- * The O(n p^2) inner loops, specialised per number of columns p.
+ * The O(n p^2) row loops, generated per number of columns p.
  *
  * A generic loop that accumulates X' diag(w) X into a typed array does a read-modify-write of
  * memory for every one of the p(p+1)/2 products of every row. Generating the loop for a fixed p
- * (with `new Function`, once per p and cached) keeps every accumulator in a local variable and
- * the row's values in registers; on 1e6 x 9 designs it is about four times faster, which is what
- * the 1e6-row NB2 speed target needs. The generated code only does arithmetic on its arguments.
- * Above MAX_UNROLLED columns the generic loops are used.
+ * (with `new Function`, once per (pass, p) and cached) keeps every accumulator in a local variable
+ * and the row's values in registers; on 1e6 x 9 designs it is about four times faster, which is
+ * what the 1e6-row NB2 speed target needs. The generated code only does arithmetic on its
+ * arguments and on the helper functions it is given. Above MAX_UNROLLED columns plain loops over
+ * the columns are generated instead.
+ *
+ * A row pass does, in one sweep over the rows, what used to take several passes and n-length
+ * work buffers: compute eta_i = offset_i + x_i'beta and mu_i = exp(eta_i) (or read them), evaluate
+ * the model's per-row quantities (a code snippet: log-likelihood term, score and Hessian weights),
+ * and accumulate g += x_i r, H += wt x_i x_i' (upper triangle) and optionally g2 += x_i c.
  */
 
 /** g += X' r; h (upper triangle, row stride `stride`) += X' diag(wt) X; optionally g2 += X' r2. */
@@ -22,12 +28,8 @@ export type CrossProductKernel = (
   g2: Float64Array | null,
 ) => void;
 
-/** eta = offset + X beta; mu = exp(eta). */
-export type PredictorKernel = (x: Float64Array, n: number, beta: ArrayLike<number>, offset: Float64Array, eta: Float64Array, mu: Float64Array) => void;
-
 const MAX_UNROLLED = 24;
 const crossCache = new Map<string, CrossProductKernel>();
-const predictorCache = new Map<number, PredictorKernel>();
 
 function genericCross(p: number, withR2: boolean): CrossProductKernel {
   return (x, n, wt, r, g, h, stride, r2, g2) => {
@@ -73,6 +75,7 @@ function generatedCross(p: number, withR2: boolean): CrossProductKernel {
   return new Function("x", "n", "wt", "r", "g", "h", "stride", "r2", "g2", lines.join("\n")) as CrossProductKernel;
 }
 
+/** X' diag(wt) X and X' r from precomputed per-row arrays (used for the design's Gram matrix). */
 export function crossProductKernel(p: number, withR2: boolean): CrossProductKernel {
   const key = `${p}:${withR2 ? 1 : 0}`;
   let k = crossCache.get(key);
@@ -83,33 +86,138 @@ export function crossProductKernel(p: number, withR2: boolean): CrossProductKern
   return k;
 }
 
-function genericPredictor(p: number): PredictorKernel {
-  return (x, n, beta, offset, eta, mu) => {
-    for (let i = 0, o = 0; i < n; i++, o += p) {
-      let s = offset[i]!;
-      for (let j = 0; j < p; j++) s += x[o + j]! * beta[j]!;
-      eta[i] = s;
-      mu[i] = Math.exp(s);
+/**
+ * Where a row pass gets eta_i and mu_i:
+ * - "compute": eta = offset + X beta, mu = exp(eta), both stored into the eta/mu buffers (for an
+ *   intercept-only pass mu = exp(beta0) * expOffset: no exp per row);
+ * - "read": from the eta/mu buffers (statistics at the point of the last computing pass);
+ * - "none": the snippet does not use them (e.g. the IRLS start from mu = y + 0.1).
+ */
+export type EtaSource = "compute" | "read" | "none";
+
+export interface RowPassSpec {
+  /** Cache key, unique per snippet. */
+  name: string;
+  eta: EtaSource;
+  /** Accumulate g += x r and h += wt x x' (false: a log-likelihood-only pass, x read only for eta). */
+  gram: boolean;
+  /** Accumulate g2 += x c (the snippet sets c). */
+  cross: boolean;
+  /**
+   * Per-row JavaScript. In scope: i, yi, wi, oi (offset), ei and mi (eta and mu, unless eta is
+   * "none"), parameters a0..a3, the helper functions by name. It sets `wt` (Hessian weight), `r`
+   * (score weight) and, with `cross`, `c`; and may add to the accumulators s0, s1, s2.
+   */
+  code: string;
+  /** Functions the snippet calls (bound when the pass is generated). */
+  helpers?: Record<string, (...args: number[]) => number>;
+}
+
+/**
+ * (x, start, end, y, w, offset, expOffset, beta, eta, mu, prm, g, h, stride, g2, acc): over rows
+ * start..end-1, adds to g, h (upper triangle, row stride `stride`), g2 and acc[0..2] (the
+ * snippet's s0..s2); prm holds a0..a3.
+ */
+export type RowPass = (
+  x: Float64Array,
+  start: number,
+  end: number,
+  y: Float64Array,
+  w: Float64Array,
+  offset: Float64Array,
+  expOffset: Float64Array | null,
+  beta: ArrayLike<number>,
+  eta: Float64Array,
+  mu: Float64Array,
+  prm: ArrayLike<number>,
+  g: Float64Array,
+  h: Float64Array,
+  stride: number,
+  g2: Float64Array | null,
+  acc: Float64Array,
+) => void;
+
+const passCache = new Map<string, RowPass>();
+
+function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): RowPass {
+  const unrolled = p <= MAX_UNROLLED || interceptOnly;
+  const usesX = !interceptOnly;
+  const L: string[] = [];
+  L.push(`const a0 = +prm[0], a1 = +prm[1], a2 = +prm[2], a3 = +prm[3];`);
+  L.push(`let s0 = 0, s1 = 0, s2 = 0;`);
+  if (spec.eta === "compute" && usesX && unrolled) for (let j = 0; j < p; j++) L.push(`const _b${j} = +beta[${j}];`);
+  if (spec.eta === "compute" && !usesX) L.push(`const _b0 = +beta[0]; const _eb0 = Math.exp(_b0);`);
+  const gram = spec.gram;
+  if (unrolled && gram) {
+    for (let j = 0; j < p; j++) {
+      L.push(`let _g${j} = 0;`);
+      if (spec.cross) L.push(`let _q${j} = 0;`);
+      for (let l = j; l < p; l++) L.push(`let _h${j}_${l} = 0;`);
     }
-  };
-}
-
-function generatedPredictor(p: number): PredictorKernel {
-  const lines: string[] = [];
-  for (let j = 0; j < p; j++) lines.push(`const _b${j} = +beta[${j}];`);
-  lines.push(`for (let i = 0, o = 0; i < n; i++, o += ${p}) {`);
-  const terms = Array.from({ length: p }, (_, j) => `x[o + ${j}] * _b${j}`).join(" + ");
-  lines.push(`const s = offset[i] + ${terms};`);
-  lines.push(`eta[i] = s; mu[i] = Math.exp(s);`);
-  lines.push(`}`);
-  return new Function("x", "n", "beta", "offset", "eta", "mu", lines.join("\n")) as PredictorKernel;
-}
-
-export function predictorKernel(p: number): PredictorKernel {
-  let k = predictorCache.get(p);
-  if (k === undefined) {
-    k = p <= MAX_UNROLLED ? generatedPredictor(p) : genericPredictor(p);
-    predictorCache.set(p, k);
   }
-  return k;
+  L.push(`for (let i = start, o = start * ${usesX ? p : 1}; i < end; i++, o += ${usesX ? p : 1}) {`);
+  L.push(`const yi = y[i], wi = w[i], oi = offset[i];`);
+  if (unrolled) {
+    if (usesX) for (let j = 0; j < p; j++) L.push(`const _x${j} = x[o + ${j}];`);
+    else L.push(`const _x0 = 1;`);
+  }
+  if (spec.eta === "compute" && !usesX) {
+    L.push(`const ei = _b0 + oi; const mi = _eb0 * expOffset[i]; eta[i] = ei; mu[i] = mi;`);
+  } else if (spec.eta === "compute") {
+    if (unrolled) {
+      const terms = Array.from({ length: p }, (_, j) => `_x${j} * _b${j}`).join(" + ");
+      L.push(`const ei = oi + ${terms};`);
+    } else {
+      L.push(`let ei = oi; for (let j = 0; j < ${p}; j++) ei += x[o + j] * beta[j];`);
+    }
+    L.push(`const mi = Math.exp(ei); eta[i] = ei; mu[i] = mi;`);
+  } else if (spec.eta === "read") {
+    L.push(`const ei = eta[i], mi = mu[i];`);
+  }
+  L.push(`let wt = 0, r = 0, c = 0;`);
+  L.push(spec.code);
+  if (!gram) {
+    // nothing to accumulate per column
+  } else if (unrolled) {
+    for (let j = 0; j < p; j++) {
+      L.push(`_g${j} += _x${j} * r;`);
+      if (spec.cross) L.push(`_q${j} += _x${j} * c;`);
+      L.push(`const _t${j} = wt * _x${j};`);
+      for (let l = j; l < p; l++) L.push(`_h${j}_${l} += _t${j} * _x${l};`);
+    }
+  } else {
+    L.push(`for (let j = 0; j < ${p}; j++) {`);
+    L.push(`const xj = x[o + j]; g[j] += xj * r;`);
+    if (spec.cross) L.push(`g2[j] += xj * c;`);
+    L.push(`const t = wt * xj; const base = j * stride;`);
+    L.push(`for (let l = j; l < ${p}; l++) h[base + l] += t * x[o + l];`);
+    L.push(`}`);
+  }
+  L.push(`}`);
+  if (unrolled && gram) {
+    for (let j = 0; j < p; j++) {
+      L.push(`g[${j}] += _g${j};`);
+      if (spec.cross) L.push(`g2[${j}] += _q${j};`);
+      for (let l = j; l < p; l++) L.push(`h[${j} * stride + ${l}] += _h${j}_${l};`);
+    }
+  }
+  L.push(`acc[0] += s0; acc[1] += s1; acc[2] += s2;`);
+  const helpers = spec.helpers ?? {};
+  const args = "x, start, end, y, w, offset, expOffset, beta, eta, mu, prm, g, h, stride, g2, acc";
+  const factory = new Function(...Object.keys(helpers), `return function rowPass(${args}) {\n${L.join("\n")}\n};`);
+  return factory(...Object.values(helpers)) as RowPass;
+}
+
+/**
+ * The generated pass for this snippet and number of columns (cached). `interceptOnly`: the design
+ * is a column of ones that is not stored (x is not read; needs expOffset for "compute").
+ */
+export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): RowPass {
+  const key = `${spec.name}:${spec.eta}:${p}:${interceptOnly ? 1 : 0}`;
+  let pass = passCache.get(key);
+  if (pass === undefined) {
+    pass = generateRowPass(p, spec, interceptOnly);
+    passCache.set(key, pass);
+  }
+  return pass;
 }

@@ -21,10 +21,10 @@ import {
   stirlingCorrection,
   trigamma,
 } from "../distributions.js";
+import type { RowPassSpec } from "./kernels.js";
 import {
-  crossProducts,
-  linearPredictor,
   newtonDirection,
+  runRowPass,
   dot,
   DECREMENT_TOL,
   NOISE_DECREMENT,
@@ -39,6 +39,8 @@ import {
 const SMALL_Y = 64;
 /** Below this alpha the fit is treated as having collapsed to the Poisson boundary. */
 export const ALPHA_FLOOR = 1e-8;
+/** Below this v = alpha mu, K and N are summed as series (their closed forms cancel). */
+const K_SERIES_BELOW = 0.05;
 
 /** M(u) = 2 (log(1+u) - u) + u^2/(1+u), accurate for small u. */
 function mFunction(u: number): number {
@@ -135,26 +137,59 @@ export function groupedTerms(d: GlmData, alpha: number, order: 0 | 2): [number, 
   return [s0, s1, s2];
 }
 
-/** Full log-likelihood at (beta, alpha); fills d.eta and d.mu. */
-export function negbinLogLik(d: GlmData, beta: ArrayLike<number>, alpha: number): number {
-  linearPredictor(d, beta);
-  return negbinLogLikAtMu(d, alpha);
+/** Log-likelihood term w (y eta - (y + theta) log(1 + alpha mu)) (a0 = alpha, a1 = theta). */
+const NB2_LL: RowPassSpec = {
+  name: "negbin2-ll",
+  eta: "compute",
+  gram: false,
+  cross: false,
+  code: "s0 += wi * (yi * ei - (yi + a1) * Math.log1p(a0 * mi));",
+};
+/**
+ * Per row at d.mu, with alpha = a0, theta^2 = a2, theta^3 = a3: score weight d l/d eta into r;
+ * information weight -d2 l/d eta2 into wt; -d2 l/d eta d alpha into c; the row parts of d l/d alpha
+ * and -d2 l/d alpha2 into s1 and s2 (K and N as in kTerm/nTerm, closed forms where they are
+ * accurate; `let kv = 0` keeps them unboxed doubles).
+ */
+const NB_BETA_ROW = `
+const v = a0 * mi;
+const inv = 1 / (1 + v);
+r = wi * (yi - mi) * inv;
+wt = wi * mi * (1 + a0 * yi) * inv * inv;`;
+const NB2_AT_MU: RowPassSpec = {
+  name: "negbin2",
+  eta: "read",
+  gram: true,
+  cross: true,
+  code: `${NB_BETA_ROW}
+c = wi * mi * (yi - mi) * inv * inv;
+const vi = v * inv;
+let kv = 0, nv = 0;
+if (v >= ${K_SERIES_BELOW}) {
+  kv = Math.log1p(v) - vi;
+  nv = -2 * kv + vi * vi;
+} else {
+  kv = kTerm(v);
+  nv = nTerm(v, kv);
+}
+s1 += wi * (a2 * kv - yi * mi * inv);
+s2 -= wi * (a3 * nv + yi * mi * mi * inv * inv);`,
+  helpers: { kTerm: (v) => kTerm(v), nTerm: (v, k) => nTerm(v, k) },
+};
+/** Derivatives in beta only (alpha held fixed). */
+const NB2_BETA_AT_MU: RowPassSpec = { name: "negbin2-beta", eta: "read", gram: true, cross: false, code: NB_BETA_ROW };
+
+const EMPTY = new Float64Array(0);
+
+function nbParams(alpha: number): number[] {
+  const theta = 1 / alpha;
+  return [alpha, theta, theta * theta, theta * theta * theta];
 }
 
-/** Log-likelihood at the current d.eta/d.mu. */
-export function negbinLogLikAtMu(d: GlmData, alpha: number): number {
-  const { n, y, w, eta, mu } = d;
-  const theta = 1 / alpha;
-  const lm = d.logMix ?? (d.logMix = new Float64Array(n));
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const yi = y[i]!;
-    const l = Math.log1p(alpha * mu[i]!);
-    lm[i] = l;
-    s += w[i]! * (yi * eta[i]! - (yi + theta) * l);
-  }
-  d.logMixAlpha = alpha;
-  return s + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
+/** Full log-likelihood at (beta, alpha); fills d.eta and d.mu. */
+export function negbinLogLik(d: GlmData, beta: ArrayLike<number>, alpha: number): number {
+  const acc = runRowPass(d, NB2_LL, beta, nbParams(alpha), EMPTY, EMPTY, 0);
+  return acc[0]! + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
 }
 
 /**
@@ -200,50 +235,27 @@ export function negbinLogLikAccurate(d: GlmData, alpha: number): number {
 }
 
 /**
- * Score and information (negative Hessian) of the full log-likelihood in (beta, alpha) at d.mu.
- * g has length p + 1, a is (p + 1) x (p + 1) row-major with only the upper triangle filled;
- * alpha is the last parameter. With `betaOnly` the alpha row/column is not computed.
+ * Score and information (negative Hessian) of the full log-likelihood in (beta, alpha) at d.mu,
+ * in one pass over the rows. g has length p + 1, a is (p + 1) x (p + 1) row-major with only the
+ * upper triangle filled; alpha is the last parameter. With `betaOnly` the alpha row/column is not
+ * computed.
  */
 export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a: Float64Array, betaOnly = false): void {
-  const { n, p, y, w, mu, work1, work2, work3 } = d;
+  const p = d.p;
   const k = p + 1;
-  const theta = 1 / alpha;
-  const t2 = theta * theta;
-  const t3 = t2 * theta;
   g.fill(0);
   a.fill(0);
-  let gAlpha = 0;
-  let aAlpha = 0;
-  const lm = d.logMixAlpha === alpha ? d.logMix : null;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]!;
-    const yi = y[i]!;
-    const mui = mu[i]!;
-    const v = alpha * mui;
-    const inv = 1 / (1 + v);
-    work2[i] = wi * (yi - mui) * inv; // d l / d eta
-    work1[i] = wi * mui * (1 + alpha * yi) * inv * inv; // -d2 l / d eta2
-    if (betaOnly) continue;
-    work3[i] = wi * mui * (yi - mui) * inv * inv; // -d2 l / d eta d alpha
-    const kv = lm !== null && v >= K_SERIES_BELOW ? lm[i]! - v * inv : kTerm(v);
-    const nv = nTerm(v, kv);
-    gAlpha += wi * (t2 * kv - yi * mui * inv);
-    aAlpha -= wi * (t3 * nv + yi * mui * mui * inv * inv);
-  }
   if (betaOnly) {
-    crossProducts(d, work1, work2, g, a, k);
+    runRowPass(d, NB2_BETA_AT_MU, null, nbParams(alpha), g, a, k);
     return;
   }
   const cross = new Float64Array(p);
-  crossProducts(d, work1, work2, g, a, k, work3, cross);
+  const acc = runRowPass(d, NB2_AT_MU, null, nbParams(alpha), g, a, k, cross);
   for (let j = 0; j < p; j++) a[j * k + p] = cross[j]!;
   const [, s1, s2] = groupedTerms(d, alpha, 2);
-  g[p] = gAlpha + s1;
-  a[p * k + p] = aAlpha - s2;
+  g[p] = acc[1]! + s1;
+  a[p * k + p] = acc[2]! - s2;
 }
-
-/** Below this v = alpha mu, K and N are summed as series (their closed forms cancel). */
-const K_SERIES_BELOW = 0.05;
 
 /** K(v) = log(1 + v) - v/(1 + v), by its series for small v (where the difference cancels). */
 export function kTerm(v: number): number {
@@ -295,6 +307,9 @@ export interface NegbinResult extends NewtonResult {
   alpha: number;
   /** alpha fell below ALPHA_FLOOR: the likelihood is maximised at the Poisson boundary. */
   collapsed: boolean;
+  /** Score and information in (beta, alpha) at the returned point (see negbinDerivatives); d.eta/d.mu are there too. */
+  g: Float64Array;
+  a: Float64Array;
 }
 
 /**
@@ -372,7 +387,8 @@ export function fitNegbin(
     ll = llTrial;
     recent.push(beta);
     if (alpha < ALPHA_FLOOR) {
-      return { beta, ll, converged: false, iterations, lastStep, alpha, collapsed: true };
+      negbinDerivatives(d, alpha, g, a, fixedAlpha);
+      return { beta, ll, converged: false, iterations, lastStep, alpha, collapsed: true, g, a };
     }
     if (dec < DECREMENT_TOL && (rel < REL_TOL || dec < NOISE_DECREMENT)) {
       converged = true;
@@ -380,7 +396,8 @@ export function fitNegbin(
     }
   }
   if (!converged) lastStep = recent.moveTo(beta) ?? lastStep;
-  return { beta, ll, converged, iterations, lastStep, alpha, collapsed: false };
+  negbinDerivatives(d, alpha, g, a, fixedAlpha);
+  return { beta, ll, converged, iterations, lastStep, alpha, collapsed: false, g, a };
 }
 
 /** Moment start for alpha at the Poisson fit (d.mu): sum w ((y - mu)^2 - y) / sum w mu^2, clamped. */

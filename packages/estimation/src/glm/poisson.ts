@@ -4,27 +4,39 @@
  */
 import { bd0Log, stirlerr } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
+import type { RowPassSpec } from "./kernels.js";
 import {
-  crossProducts,
   DECREMENT_TOL,
   dot,
   NOISE_DECREMENT,
   TINY_DECREMENT,
-  linearPredictor,
   newtonDirection,
+  runRowPass,
   RecentIterates,
   REL_TOL,
   type GlmData,
   type NewtonResult,
 } from "./common.js";
 
-/** Full log-likelihood at beta (fills d.eta, d.mu): sum w (y eta - mu - lgamma(y + 1)). */
+const NO_PARAMS = new Float64Array(0);
+
+/**
+ * Per row: log-likelihood term (without lgamma(y + 1)), score weight w (y - mu) and information
+ * weight w mu.
+ */
+const POISSON_AT_MU: RowPassSpec = {
+  name: "poisson",
+  eta: "read",
+  gram: true,
+  cross: false,
+  code: "wt = wi * mi; r = wi * (yi - mi);",
+};
+/** eta, mu and the log-likelihood term only: the pass for trial points of the line search. */
+const POISSON_LL: RowPassSpec = { name: "poisson-ll", eta: "compute", gram: false, cross: false, code: "s0 += wi * (yi * ei - mi);" };
+
+/** Full log-likelihood sum w (y eta - mu - lgamma(y + 1)) at beta (fills d.eta, d.mu). */
 export function poissonLogLik(d: GlmData, beta: ArrayLike<number>): number {
-  linearPredictor(d, beta);
-  const { n, y, w, eta, mu } = d;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += w[i]! * (y[i]! * eta[i]! - mu[i]!);
-  return s - d.lgammaY1;
+  return runRowPass(d, POISSON_LL, beta, NO_PARAMS, NO_PARAMS, NO_PARAMS, d.p)[0]! - d.lgammaY1;
 }
 
 /**
@@ -45,33 +57,48 @@ export function poissonLogLikAccurate(d: GlmData): number {
 
 /** Score X' w (y - mu) and information X' diag(w mu) X (upper triangle) at d.mu. */
 export function poissonDerivatives(d: GlmData, g: Float64Array, a: Float64Array): void {
-  const { n, y, w, mu, work1, work2 } = d;
-  for (let i = 0; i < n; i++) {
-    work1[i] = w[i]! * mu[i]!;
-    work2[i] = w[i]! * (y[i]! - mu[i]!);
-  }
   g.fill(0);
   a.fill(0);
-  crossProducts(d, work1, work2, g, a, d.p);
+  runRowPass(d, POISSON_AT_MU, null, NO_PARAMS, g, a, d.p);
 }
 
-/** IRLS start from mu = y + 0.1 (as R's poisson()$initialize): one weighted least-squares solve. */
+/** Weighted least squares on the working response at mu = y + 0.1 (R's poisson()$initialize). */
+const IRLS_START: RowPassSpec = {
+  name: "poisson-irls-start",
+  eta: "none",
+  gram: true,
+  cross: false,
+  code: "const m0 = yi + 0.1; const z = Math.log(m0) - oi + (yi - m0) / m0; wt = wi * m0; r = wi * m0 * z;",
+};
+
+/** IRLS start from mu = y + 0.1: one weighted least-squares solve. */
 function irlsStart(d: GlmData): Float64Array | null {
-  const { n, p, y, w, offset, work1, work2 } = d;
-  for (let i = 0; i < n; i++) {
-    const mu0 = y[i]! + 0.1;
-    const z = Math.log(mu0) - offset[i]! + (y[i]! - mu0) / mu0;
-    work1[i] = w[i]! * mu0;
-    work2[i] = w[i]! * mu0 * z;
-  }
+  const p = d.p;
   const g = new Float64Array(p);
   const a = new Float64Array(p * p);
-  crossProducts(d, work1, work2, g, a, p);
+  runRowPass(d, IRLS_START, null, NO_PARAMS, g, a, p);
   const l = cholesky(a, p);
   return l === null ? null : choleskySolve(l, p, g);
 }
 
-export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Array): NewtonResult {
+/**
+ * One evaluation at beta: fills d.eta and d.mu, sets g and a to the score and information (upper
+ * triangle) and returns the log-likelihood.
+ */
+export function poissonEvaluate(d: GlmData, beta: ArrayLike<number>, g: Float64Array, a: Float64Array): number {
+  const ll = poissonLogLik(d, beta);
+  poissonDerivatives(d, g, a);
+  return ll;
+}
+
+export interface PoissonResult extends NewtonResult {
+  /** Score and information (upper triangle) at beta; d.eta and d.mu are at beta too. */
+  g: Float64Array;
+  a: Float64Array;
+}
+
+/** Newton with step-halving; d.eta and d.mu are left at the returned beta. */
+export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Array): PoissonResult {
   const p = d.p;
   let beta = start !== undefined ? new Float64Array(start) : irlsStart(d);
   let iterations = start !== undefined ? 0 : 1;
@@ -122,5 +149,6 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
       break;
     }
   }
-  return { beta, ll, converged, iterations, lastStep: converged ? lastStep : (recent.moveTo(beta) ?? lastStep) };
+  poissonDerivatives(d, g, a);
+  return { beta, ll, converged, iterations, lastStep: converged ? lastStep : (recent.moveTo(beta) ?? lastStep), g, a };
 }
