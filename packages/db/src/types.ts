@@ -51,6 +51,7 @@ export interface AnalysisFrame {
 }
 
 export interface ImportSummary {
+  /** `rows`: CSV data rows of the file (header excluded; a wide row counts once), also when `unchanged`. */
   datasetId: number | null; rows: number; counties: number; years: number; indicators: number;
   /** true when identical content (checksum) was already imported and nothing was written. */
   unchanged: boolean;
