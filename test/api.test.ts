@@ -237,6 +237,23 @@ describe("the headline what-if: fiscal revenue +10% in Baise's counties", () => 
     expect(ext(tooMany)).toMatchObject({ code: "BAD_USER_INPUT", field: "options.draws", reason: "OUT_OF_RANGE" });
   });
 
+  it("huge intervention values that overflow the predictions are BAD_USER_INPUT naming the value, not a 500", async () => {
+    const cases = [
+      [{ indicator: "fiscal_revenue", operation: "ADD", value: 1e300 }],
+      [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1e10 }],
+      [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.1 }, { indicator: "fiscal_revenue", operation: "ADD", value: 1e300, prefectureCodes: [BAISE] }],
+    ];
+    for (const interventions of cases) {
+      const r = await gql(api.endpoint, WHAT_IF, { modelId: seededModelId, interventions });
+      const i = interventions.length - 1;
+      expect(ext(r), JSON.stringify(interventions)).toMatchObject({ code: "BAD_USER_INPUT", field: `interventions[${i}].value`, reason: "OUT_OF_RANGE" });
+      expect(r.errors?.[0]?.message).toMatch(/^(ADD|SCALE) fiscal_revenue (1e\+300|10000000000): the predictions overflow \(for \d{6}/);
+    }
+    const scenario = await gql(api.endpoint, `mutation($input: CreateScenarioInput!) { createScenario(input: $input) { id } }`,
+      { input: { modelId: seededModelId, name: "overflow", interventions: cases[0] } }, { key: API_KEY });
+    expect(ext(scenario)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.interventions[0].value" });
+  });
+
   it("options.year uses another year of the dataset as the baseline", async () => {
     const r = await gql(api.endpoint, WHAT_IF, {
       modelId: seededModelId, interventions: [{ indicator: "fiscal_revenue", operation: "ADD", value: 0 }], options: { year: 2019 },
@@ -339,6 +356,13 @@ describe("mutations", () => {
     expect(peer.errors).toBeUndefined();
     const bad = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [{ indicator: "wechat_accounts", operation: "ADD", value: 1 }] });
     expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "interventions[0].indicator" });
+    // an exposure made <= 0 names the intervention's value and the counties by code, not row numbers
+    const negative = await gql(api.endpoint, WHAT_IF, { modelId: m.id, interventions: [
+      { indicator: "fiscal_revenue", operation: "SCALE", value: 1.1 },
+      { indicator: "population", operation: "SET", value: -5, countyCodes: [w.data.whatIf.counties[0].code, w.data.whatIf.counties[1].code] },
+    ] });
+    expect(ext(negative)).toMatchObject({ code: "BAD_USER_INPUT", field: "interventions[1].value", argument: "interventions", reason: "OUT_OF_RANGE" });
+    expect(negative.errors?.[0]?.message).toBe(`SET population -5 makes exposure "population" zero or negative for 2 counties: ${w.data.whatIf.counties[0].code}, ${w.data.whatIf.counties[1].code}; an exposure must stay > 0`);
   });
 
   it("fitModel bad input names the field: unknown dataset, year, indicator, duplicate predictor, level", async () => {

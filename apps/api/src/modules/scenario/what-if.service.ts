@@ -1,10 +1,11 @@
 import {
-  applyInterventions, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
+  EstimationError, applyInterventions, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
   type ScenarioOutcome, type Table,
 } from "@govdiffusion/estimation";
 import type { StoredModel } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
+import { firstNonFinite } from "../model/finite.js";
 import { frameRequestOf } from "../model/model.service.js";
 
 export interface InterventionCommand {
@@ -115,8 +116,16 @@ export class WhatIfService {
     const opts = this.scenarioOptions(options);
     const prepared = await this.prepared(modelId, options.year ?? null);
     const { mapped, changed } = this.mapInterventions(prepared, interventions);
-    const scenario = applyInterventions(prepared.table, mapped, prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {});
-    const outcome = simulateScenario(prepared.fit, prepared.table, scenario, opts);
+    let outcome: ScenarioOutcome;
+    try {
+      const scenario = applyInterventions(prepared.table, mapped, prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {});
+      outcome = simulateScenario(prepared.fit, prepared.table, scenario, opts);
+    } catch (err) {
+      if (err instanceof EstimationError && err.code === "INVALID_INPUT") throw interventionError(prepared, mapped, err);
+      throw err;
+    }
+    const bad = firstNonFinite(outcome, "outcome");
+    if (bad) throw overflowError(prepared, mapped, outcome);
     return { modelId, outcome, rows: prepared.rows, years: prepared.years, changedRows: changed, countyNames: prepared.countyNames };
   }
 
@@ -243,4 +252,64 @@ export class WhatIfService {
       countyNames: new Map(counties.map((c) => [c.code, c.name])),
     };
   }
+}
+
+const OPERATION_NAMES = { scale: "SCALE", add: "ADD", set: "SET" } as const;
+
+/** "450102 (2020), 450103 (2020) and 3 more": county codes instead of the core's row indices. */
+function describeRows(p: PreparedBaseline, rows: readonly number[]): string {
+  const shown = rows.slice(0, 5).map((r) => {
+    const row = p.rows[r];
+    return row ? `${row.countyCode}${p.years.length > 1 ? ` (${row.year})` : ""}` : `#${r}`;
+  });
+  return shown.join(", ") + (rows.length > shown.length ? ` and ${rows.length - shown.length} more` : "");
+}
+
+const describeIntervention = (iv: Intervention): string => `${OPERATION_NAMES[iv.operation]} ${iv.column} ${iv.value}`;
+
+/**
+ * An EstimationError of applyInterventions/simulateScenario (a value the core refuses, e.g. an
+ * exposure made <= 0, a column that overflows) → BAD_USER_INPUT naming interventions[i].value:
+ * the core says "intervention i" or names the column; the last intervention on it is to blame.
+ */
+function interventionError(p: PreparedBaseline, mapped: Intervention[], err: EstimationError): ValidationError {
+  const said = /^intervention (\d+):/.exec(err.message);
+  let index = said ? Number(said[1]) : -1;
+  if (index < 0 && err.column !== undefined) {
+    for (let i = mapped.length - 1; i >= 0; i--) if (mapped[i]!.column === err.column) { index = i; break; }
+  }
+  const where = err.rows && err.rows.length > 0 ? ` for ${err.rows.length === 1 ? "county" : `${err.rows.length} counties:`} ${describeRows(p, err.rows)}` : "";
+  const problem =
+    /<= 0|must be > 0/.test(err.message) ? `makes exposure "${err.column}" zero or negative${where}; an exposure must stay > 0`
+    : /overflows/.test(err.message) ? `makes "${err.column}" overflow (not a finite number)${where}`
+    : err.message.replace(/^intervention \d+: /, "").replace(/ at rows? [\d, …\u2026.]+(and \d+ more)?/g, "") + where;
+  if (index < 0) return new ValidationError("interventions", `the interventions are out of range: ${problem}`, "OUT_OF_RANGE", { cause: err });
+  return new ValidationError(`interventions[${index}].value`, `${describeIntervention(mapped[index]!)} ${problem}`, "OUT_OF_RANGE", { cause: err });
+}
+
+/**
+ * Predictions that overflow (e.g. ADD 1e300): BAD_USER_INPUT naming the value of the intervention
+ * that moves the linear predictor most (|coefficient| x largest change; 1 for offset/exposure on the log scale).
+ */
+function overflowError(p: PreparedBaseline, mapped: Intervention[], outcome: ScenarioOutcome): ValidationError {
+  const spec = p.fit.spec;
+  let worst = -1;
+  let worstShift = -1;
+  mapped.forEach((iv, i) => {
+    const beta = iv.column === spec.offset || iv.column === spec.exposure ? 1 : Math.abs(p.fit.coefficients.find((c) => c.term === iv.column)?.estimate ?? 0);
+    const col = p.table[iv.column]!;
+    let shift = 0;
+    for (const r of iv.rows ?? p.rows.map((_, k) => k)) {
+      const before = Number(col[r]);
+      const after = iv.operation === "scale" ? before * iv.value : iv.operation === "add" ? before + iv.value : iv.value;
+      const d = iv.column === spec.exposure ? Math.abs(Math.log(Math.abs(after) || Number.MIN_VALUE) - Math.log(Math.abs(before) || Number.MIN_VALUE)) : Math.abs(after - before);
+      if (!(d <= shift)) shift = d;
+    }
+    if (!(beta * shift <= worstShift)) { worstShift = beta * shift; worst = i; }
+  });
+  const rows = outcome.rows.flatMap((r, i) => (Number.isFinite(r.scenario.estimate) && Number.isFinite(r.scenario.stdError) ? [] : [i]));
+  const where = rows.length > 0 ? ` (for ${describeRows(p, rows)})` : "";
+  const message = `the predictions overflow${where}: the intervention moves the model far outside its data; use a smaller value`;
+  if (worst < 0) return new ValidationError("interventions", message, "OUT_OF_RANGE");
+  return new ValidationError(`interventions[${worst}].value`, `${describeIntervention(mapped[worst]!)}: ${message}`, "OUT_OF_RANGE");
 }
