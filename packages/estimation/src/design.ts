@@ -28,8 +28,8 @@ export interface Design {
   /** Frequency weights (all ones when the spec has none). */
   w: Float64Array;
   hasWeights: boolean;
-  /** Offset on the log scale (zeros when none). */
-  offset: Float64Array;
+  /** Offset on the log scale (null when none). */
+  offset: Float64Array | null;
   hasOffset: boolean;
   /** Cluster id per used row, 0..nClusters-1, when the spec names a cluster column. */
   cluster: Int32Array | null;
@@ -118,11 +118,15 @@ function completeRows(
 
 /** Complete rows with positive weight; nObs counts frequency weights as replicated rows. */
 function selectUsedRows(complete: Uint8Array, wAll: Float64Array | null): { usedRows: number[]; nObs: number } {
-  const usedRows: number[] = [];
+  const isUsed = (i: number) => complete[i] === 1 && (wAll === null || wAll[i]! > 0);
+  let count = 0;
+  for (let i = 0; i < complete.length; i++) if (isUsed(i)) count++;
+  // Sized once: growing a million-element array by push copies it several times.
+  const usedRows = new Array<number>(count);
   let nObs = 0;
-  for (let i = 0; i < complete.length; i++) {
-    if (complete[i] === 1 && (wAll === null || wAll[i]! > 0)) {
-      usedRows.push(i);
+  for (let i = 0, r = 0; i < complete.length; i++) {
+    if (isUsed(i)) {
+      usedRows[r++] = i;
       nObs += wAll === null ? 1 : wAll[i]!;
     }
   }
@@ -224,10 +228,13 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
     throw invalid(`only ${nObs} usable observations for ${nParamsMax} parameters`, spec.outcome);
   }
 
-  const y = gather(yAll, usedRows);
+  // Columns restricted to the used rows; the input arrays themselves when every row is used
+  // (they are only read), so large inputs are not duplicated.
+  const allUsed = n === total;
+  const y = allUsed ? yAll : gather(yAll, usedRows);
   const w = wAll === null ? new Float64Array(n).fill(1) : gather(wAll, usedRows);
-  const offset = offAll === null ? new Float64Array(n) : gather(offAll, usedRows);
-  if (spec.exposure !== undefined) for (let r = 0; r < n; r++) offset[r] = Math.log(offset[r]!);
+  const offset = offAll === null ? null : gather(offAll, usedRows);
+  if (offset !== null && spec.exposure !== undefined) for (let r = 0; r < n; r++) offset[r] = Math.log(offset[r]!);
   let yVaries = false;
   for (let r = 1; r < n && !yVaries; r++) if (y[r] !== y[0]) yVaries = true;
   if (!yVaries) throw invalid(`outcome "${spec.outcome}" has no variation (every used row is ${y[0] ?? "empty"})`, spec.outcome);
@@ -254,8 +261,6 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   let wSum = 0;
   for (let r = 0; r < n; r++) wSum += w[r]!;
   const m = predictors.length;
-  // Columns restricted to the used rows (the input arrays themselves when every row is used).
-  const allUsed = n === total;
   const cols = xAll.map((col) => (allUsed ? col : gather(col, usedRows)));
   const mean = new Float64Array(m);
   const popSd = new Float64Array(m);

@@ -13,7 +13,8 @@ export interface GlmData {
   x: Float64Array;
   y: Float64Array;
   w: Float64Array;
-  offset: Float64Array;
+  /** Offset on the log scale, or null for none (not stored as a column of zeros). */
+  offset: Float64Array | null;
   /** Distinct outcome values with their total weight (for the y-only special-function sums). */
   groupValues: Float64Array;
   groupWeights: Float64Array;
@@ -32,7 +33,7 @@ export interface GlmData {
   expOffset: Float64Array | null;
 }
 
-export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array): GlmData {
+export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array | null): GlmData {
   const n = y.length;
   const { groupValues, groupWeights } = groupOutcomes(y, w);
   let lgammaY1 = 0;
@@ -92,7 +93,8 @@ function groupOutcomes(y: Float64Array, w: Float64Array): { groupValues: Float64
 export function interceptOnly(d: GlmData): GlmData {
   const n = d.n;
   const expOffset = new Float64Array(n);
-  for (let i = 0; i < n; i++) expOffset[i] = Math.exp(d.offset[i]!);
+  const offset = d.offset;
+  for (let i = 0; i < n; i++) expOffset[i] = offset === null ? 1 : Math.exp(offset[i]!);
   return {
     ...d,
     x: new Float64Array(0), // the intercept-only passes never read the design
@@ -116,7 +118,7 @@ export function runRowPass(
   stride: number,
   g2: Float64Array | null = null,
 ): Float64Array {
-  const pass = rowPass(d.p, spec, d.expOffset !== null);
+  const pass = rowPass(d.p, spec, d.expOffset !== null, d.offset !== null);
   const acc = new Float64Array(3);
   // In blocks of rows: V8 then optimises the generated function as a whole after the first few
   // blocks, instead of on-stack-replacing one long loop (slowly, for a large loop body) and

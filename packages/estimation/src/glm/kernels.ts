@@ -124,7 +124,7 @@ export type RowPass = (
   end: number,
   y: Float64Array,
   w: Float64Array,
-  offset: Float64Array,
+  offset: Float64Array | null,
   expOffset: Float64Array | null,
   beta: ArrayLike<number>,
   eta: Float64Array,
@@ -139,7 +139,7 @@ export type RowPass = (
 
 const passCache = new Map<string, RowPass>();
 
-function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): RowPass {
+function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
   const unrolled = p <= MAX_UNROLLED || interceptOnly;
   const usesX = !interceptOnly;
   const L: string[] = [];
@@ -156,7 +156,7 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): 
     }
   }
   L.push(`for (let i = start, o = start * ${usesX ? p : 1}; i < end; i++, o += ${usesX ? p : 1}) {`);
-  L.push(`const yi = y[i], wi = w[i], oi = offset[i];`);
+  L.push(`const yi = y[i], wi = w[i], oi = ${hasOffset ? "offset[i]" : "0"};`);
   if (unrolled) {
     if (usesX) for (let j = 0; j < p; j++) L.push(`const _x${j} = x[o + ${j}];`);
     else L.push(`const _x0 = 1;`);
@@ -211,12 +211,13 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): 
 /**
  * The generated pass for this snippet and number of columns (cached). `interceptOnly`: the design
  * is a column of ones that is not stored (x is not read; needs expOffset for "compute").
+ * Without `hasOffset` the offset is 0 and not read.
  */
-export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean): RowPass {
-  const key = `${spec.name}:${spec.eta}:${p}:${interceptOnly ? 1 : 0}`;
+export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
+  const key = `${spec.name}:${spec.eta}:${p}:${interceptOnly ? 1 : 0}:${hasOffset ? 1 : 0}`;
   let pass = passCache.get(key);
   if (pass === undefined) {
-    pass = generateRowPass(p, spec, interceptOnly);
+    pass = generateRowPass(p, spec, interceptOnly, hasOffset);
     passCache.set(key, pass);
   }
   return pass;

@@ -158,7 +158,7 @@ function rowNullModels(
   let deviance: number;
   if (!hasIntercept) {
     for (let i = 0; i < gd.n; i++) {
-      g1.eta[i] = gd.offset[i]!;
+      g1.eta[i] = gd.offset === null ? 0 : gd.offset[i]!;
       g1.mu[i] = g1.expOffset![i]!;
     }
     deviance = devianceAt(g1, isNb ? alpha : 0);
