@@ -126,6 +126,28 @@ describe("reads", () => {
     }
   });
 
+  it("batched County.indicators/adoptions (DataLoader) give each county exactly what the per-county repository calls give", async () => {
+    const r = await gql(api.endpoint, `{ counties { code indicators { datasetId year indicator value } adoptions { year count cumulative }
+      y2020: indicators(year: 2020) { indicator } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.counties).toHaveLength(111);
+    const handle = createDb({ url: db.url });
+    try {
+      const repos = createRepositories(handle);
+      for (const c of r.data.counties) {
+        const obs = await repos.observations.forCounty(c.code);
+        expect(c.indicators, c.code).toEqual(obs.map((o) => ({ datasetId: o.datasetId, year: o.year, indicator: o.indicator, value: o.value })));
+        expect(c.y2020, c.code).toEqual(obs.filter((o) => o.year === 2020).map((o) => ({ indicator: o.indicator })));
+        const series = await repos.adoptions.series([c.code]);
+        expect(c.adoptions, c.code).toEqual(series.map((p) => ({ year: p.year, count: p.count, cumulative: p.cumulative })));
+      }
+      expect(r.data.counties.some((c: any) => c.adoptions.length > 0)).toBe(true);
+      expect(r.data.counties.every((c: any) => c.indicators.length > 0)).toBe(true);
+    } finally {
+      await handle.$disconnect();
+    }
+  });
+
   it("county(code): unknown code → NOT_FOUND, malformed → BAD_USER_INPUT naming code", async () => {
     const nf = await gql(api.endpoint, `{ county(code: "459999") { code } }`);
     expect(ext(nf).code).toBe("NOT_FOUND");

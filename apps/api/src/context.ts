@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { County, Dataset, Prefecture } from "@govdiffusion/db";
+import type { AdoptionPoint, County, Dataset, Observation, Prefecture } from "@govdiffusion/db";
 import type { ApiConfig } from "./config.js";
 import type { DataAccess } from "./data-access.js";
 import type { Logger } from "./logger.js";
@@ -28,6 +28,10 @@ export interface Loaders {
   prefecture: DataLoader<string, Prefecture | null>;
   countiesOfPrefecture: DataLoader<string, County[]>;
   dataset: DataLoader<number, Dataset | null>;
+  /** County.indicators: one query for all counties of a request asking with the same (year, datasetId). */
+  indicators(opts: { year?: number | null; datasetId?: number | null }): DataLoader<string, Observation[]>;
+  /** County.adoptions: one query per datasetId filter. */
+  adoptions(datasetId: number | null | undefined): DataLoader<string, AdoptionPoint[]>;
 }
 
 export interface Context {
@@ -52,9 +56,51 @@ export function createServices(data: DataAccess, config: Pick<ApiConfig, "maxDra
   };
 }
 
+/** Groups a flat list by county code, keeping the order within each county. */
+function byCounty<T extends { countyCode: string }>(codes: readonly string[], items: readonly T[]): T[][] {
+  const m = new Map<string, T[]>(codes.map((c) => [c, []]));
+  for (const it of items) m.get(it.countyCode)?.push(it);
+  return codes.map((c) => m.get(c)!);
+}
+
+/**
+ * The adoption series of one county as repos.adoptions.series([code]) gives it: a batched call
+ * spans the years of all requested counties, so trim each county to its own first..last year
+ * with accounts (a county without any gets no points).
+ */
+export function ownSpan(points: AdoptionPoint[]): AdoptionPoint[] {
+  let first = 0;
+  while (first < points.length && points[first]!.count === 0) first++;
+  let last = points.length - 1;
+  while (last >= first && points[last]!.count === 0) last--;
+  return points.slice(first, last + 1);
+}
+
 export function createLoaders(data: DataAccess, reference: ReferenceCache): Loaders {
   const { repos } = data;
+  const indicatorLoaders = new Map<string, DataLoader<string, Observation[]>>();
+  const adoptionLoaders = new Map<string, DataLoader<string, AdoptionPoint[]>>();
   return {
+    indicators({ year, datasetId }) {
+      const key = `${year ?? ""}|${datasetId ?? ""}`;
+      let l = indicatorLoaders.get(key);
+      if (!l) {
+        const opts = { ...(year != null ? { year } : {}), ...(datasetId != null ? { datasetId } : {}) };
+        l = new DataLoader(async (codes) => byCounty(codes, await data.observationsForCounties(codes, opts)));
+        indicatorLoaders.set(key, l);
+      }
+      return l;
+    },
+    adoptions(datasetId) {
+      const key = `${datasetId ?? ""}`;
+      let l = adoptionLoaders.get(key);
+      if (!l) {
+        const opts = datasetId != null ? { datasetId } : {};
+        l = new DataLoader(async (codes) => byCounty(codes, await repos.adoptions.series(codes, opts)).map(ownSpan));
+        adoptionLoaders.set(key, l);
+      }
+      return l;
+    },
     county: new DataLoader(async (codes) => Promise.all(codes.map((c) => reference.county(c)))),
     neighborCodes: new DataLoader(async (codes) => {
       const m = await repos.counties.neighbors(codes);

@@ -1,5 +1,5 @@
 import type {
-  AnalysisFrame, AnalysisFrameRequest, ImportSummary, Repositories, StoredModelSpec,
+  AnalysisFrame, AnalysisFrameRequest, ImportSummary, Observation, Repositories, StoredModelSpec,
 } from "@govdiffusion/db";
 
 /** What the services need from @govdiffusion/db, bound to one database handle. */
@@ -8,6 +8,11 @@ export interface DataAccess {
   buildAnalysisFrame(req: AnalysisFrameRequest): Promise<AnalysisFrame>;
   fingerprintModel(spec: StoredModelSpec, frame: AnalysisFrame): string;
   importObservations(input: ImportObservationsInput): Promise<ImportSummary>;
+  /**
+   * Observations of several counties in one query (County.indicators batched per request), in
+   * repos.observations.forCounty's order (dataset, year, indicator) within each county.
+   */
+  observationsForCounties(countyCodes: readonly string[], opts: { year?: number; datasetId?: number }): Promise<Observation[]>;
   /** Throws when the database is unreachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -18,6 +18,18 @@ export function createDataAccess(db: Db): DataAccess {
         provenance: input.dataset.provenance,
         synthetic: input.dataset.synthetic,
       }),
+    async observationsForCounties(countyCodes, opts) {
+      // The query of repos.observations.forCounty, for a list of counties (the db package has no batched form).
+      const rows = await db.observation.findMany({
+        where: {
+          countyCode: { in: [...new Set(countyCodes)] },
+          ...(opts.year !== undefined ? { year: opts.year } : {}),
+          ...(opts.datasetId !== undefined ? { datasetId: opts.datasetId } : {}),
+        },
+        orderBy: [{ countyCode: "asc" }, { datasetId: "asc" }, { year: "asc" }, { indicatorKey: "asc" }],
+      });
+      return rows.map((r) => ({ datasetId: r.datasetId, countyCode: r.countyCode, year: r.year, indicator: r.indicatorKey, value: r.value }));
+    },
     async ping() {
       await db.$queryRawUnsafe("SELECT 1");
     },

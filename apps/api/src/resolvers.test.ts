@@ -100,4 +100,46 @@ describe("resolvers (executeOperation, fake repositories)", () => {
     expect(ok.data).toEqual({ deleteScenario: true });
     expect(called).toBe(true);
   });
+
+  it("County.indicators and County.adoptions: one batched call per request for all counties, each county's series trimmed to its own years", async () => {
+    const calls: { obs: string[][]; adoptions: string[][] } = { obs: [], adoptions: [] };
+    const data = fakeDataAccess({
+      prefectures: { list: async () => [] },
+      counties: {
+        list: async () => [
+          { code: "450102", name: "兴宁区", nameEn: "Xingning", kind: "district", prefectureCode: "450100" },
+          { code: "451002", name: "右江区", nameEn: "Youjiang", kind: "district", prefectureCode: "451000" },
+        ],
+      },
+      observationsForCounties: async (codes, opts) => {
+        calls.obs.push([...codes]);
+        expect(opts).toEqual({ year: 2020 });
+        return [
+          { datasetId: 1, countyCode: "450102", year: 2020, indicator: "population", value: 5 },
+          { datasetId: 1, countyCode: "451002", year: 2020, indicator: "population", value: 7 },
+        ];
+      },
+      adoptions: {
+        // as the repository does for several counties: every county over the joint span 2019..2021
+        series: async (codes) => {
+          calls.adoptions.push([...codes]);
+          return [
+            { countyCode: "450102", year: 2019, count: 2, cumulative: 2 }, { countyCode: "450102", year: 2020, count: 0, cumulative: 2 },
+            { countyCode: "450102", year: 2021, count: 0, cumulative: 2 },
+            { countyCode: "451002", year: 2019, count: 0, cumulative: 0 }, { countyCode: "451002", year: 2020, count: 0, cumulative: 0 },
+            { countyCode: "451002", year: 2021, count: 3, cumulative: 3 },
+          ];
+        },
+      },
+    });
+    const r = await run("{ counties { code indicators(year: 2020) { indicator value } adoptions { year count cumulative } } }", testContext(data));
+    expect(r.errors).toBeUndefined();
+    expect(calls).toEqual({ obs: [["450102", "451002"]], adoptions: [["450102", "451002"]] });
+    expect(r.data).toEqual({
+      counties: [
+        { code: "450102", indicators: [{ indicator: "population", value: 5 }], adoptions: [{ year: 2019, count: 2, cumulative: 2 }] },
+        { code: "451002", indicators: [{ indicator: "population", value: 7 }], adoptions: [{ year: 2021, count: 3, cumulative: 3 }] },
+      ],
+    });
+  });
 });

@@ -39,6 +39,7 @@ export function fakeDataAccess(parts: { [K in keyof Repositories]?: Partial<Repo
     buildAnalysisFrame: parts.buildAnalysisFrame ?? unused,
     fingerprintModel: parts.fingerprintModel ?? unused,
     importObservations: parts.importObservations ?? unused,
+    observationsForCounties: parts.observationsForCounties ?? unused,
     ping: parts.ping ?? (async () => {}),
     close: parts.close ?? (async () => {}),
   };

@@ -44,7 +44,7 @@ export class CountyResolver {
     @Arg("datasetId", () => Int, { nullable: true }) datasetId: number | null,
     @Ctx() ctx: Context,
   ): Promise<IndicatorValue[]> {
-    const obs = await ctx.services.geo.indicators(c.code, { year, datasetId });
+    const obs = await ctx.loaders.indicators({ year, datasetId }).load(c.code);
     return obs.map((o) => ({ indicator: o.indicator, year: o.year, value: o.value, datasetId: o.datasetId }));
   }
 
@@ -61,7 +61,7 @@ export class CountyResolver {
     @Arg("datasetId", () => Int, { nullable: true }) datasetId: number | null,
     @Ctx() ctx: Context,
   ): Promise<AdoptionPoint[]> {
-    const series = await ctx.services.geo.adoptions(c.code, datasetId);
+    const series = await ctx.loaders.adoptions(datasetId).load(c.code);
     return series.map((p) => ({ year: p.year, count: p.count, cumulative: p.cumulative }));
   }
 }

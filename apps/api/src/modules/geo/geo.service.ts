@@ -1,4 +1,4 @@
-import type { AdoptionPoint, County, CountyKind, Observation, Prefecture } from "@govdiffusion/db";
+import type { County, CountyKind, Prefecture } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import type { ReferenceCache } from "./reference-cache.js";
@@ -27,15 +27,5 @@ export class GeoService {
     if (!c) throw new NotFoundError(`county ${code} not found`, "code");
     return c;
   }
-
-  indicators(code: string, opts: { year?: number | null; datasetId?: number | null }): Promise<Observation[]> {
-    return this.data.repos.observations.forCounty(code, {
-      ...(opts.year != null ? { year: opts.year } : {}),
-      ...(opts.datasetId != null ? { datasetId: opts.datasetId } : {}),
-    });
-  }
-
-  adoptions(code: string, datasetId?: number | null): Promise<AdoptionPoint[]> {
-    return this.data.repos.adoptions.series([code], datasetId != null ? { datasetId } : {});
-  }
+  // County.indicators and County.adoptions are batched per request: see createLoaders (context.ts).
 }
