@@ -31,6 +31,13 @@ export interface GlmData {
    * no exp per row.
    */
   expOffset: Float64Array | null;
+  /** Counts the passes that computed eta/mu: identifies the point they are at. */
+  point: number;
+  /**
+   * Row sums of the NB2 alpha derivatives, computed by the log-likelihood pass (which has
+   * log(1 + alpha mu) at hand) at `point` and `alpha`, for the derivative pass at the same point.
+   */
+  alphaRowSums: { point: number; alpha: number; s1: number; s2: number } | null;
 }
 
 export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array | null): GlmData {
@@ -51,6 +58,8 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     eta: new Float64Array(n),
     mu: new Float64Array(n),
     expOffset: null,
+    point: 0,
+    alphaRowSums: null,
   };
 }
 
@@ -102,6 +111,8 @@ export function interceptOnly(d: GlmData): GlmData {
     eta: new Float64Array(n),
     mu: new Float64Array(n),
     expOffset,
+    point: 0,
+    alphaRowSums: null,
   };
 }
 
@@ -119,6 +130,7 @@ export function runRowPass(
   g2: Float64Array | null = null,
 ): Float64Array {
   const pass = rowPass(d.p, spec, d.expOffset !== null, d.offset !== null);
+  if (spec.eta === "compute") d.point++;
   const acc = new Float64Array(3);
   // In blocks of rows: V8 then optimises the generated function as a whole after the first few
   // blocks, instead of on-stack-replacing one long loop (slowly, for a large loop body) and

@@ -137,44 +137,54 @@ export function groupedTerms(d: GlmData, alpha: number, order: 0 | 2): [number, 
   return [s0, s1, s2];
 }
 
-/** Log-likelihood term w (y eta - (y + theta) log(1 + alpha mu)) (a0 = alpha, a1 = theta). */
-const NB2_LL: RowPassSpec = {
-  name: "negbin2-ll",
-  eta: "compute",
-  gram: false,
-  cross: false,
-  code: "s0 += wi * (yi * ei - (yi + a1) * Math.log1p(a0 * mi));",
-};
 /**
- * Per row at d.mu, with alpha = a0, theta^2 = a2, theta^3 = a3: score weight d l/d eta into r;
- * information weight -d2 l/d eta2 into wt; -d2 l/d eta d alpha into c; the row parts of d l/d alpha
- * and -d2 l/d alpha2 into s1 and s2 (K and N as in kTerm/nTerm, closed forms where they are
- * accurate; `let kv = 0` keeps them unboxed doubles).
+ * Row parts of d l/d alpha (into s1) and -d2 l/d alpha2 (into s2) from v = alpha mu, inv =
+ * 1/(1 + v) and l = log(1 + v) (a0 = alpha, a2 = theta^2, a3 = theta^3): K and N as in
+ * kTerm/nTerm, closed forms where they are accurate (`let kv = 0` keeps them unboxed doubles).
+ * They need no x, so the log-likelihood pass computes them with the log it takes anyway.
  */
-const NB_BETA_ROW = `
-const v = a0 * mi;
-const inv = 1 / (1 + v);
-r = wi * (yi - mi) * inv;
-wt = wi * mi * (1 + a0 * yi) * inv * inv;`;
-const NB2_AT_MU: RowPassSpec = {
-  name: "negbin2",
-  eta: "read",
-  gram: true,
-  cross: true,
-  code: `${NB_BETA_ROW}
-c = wi * mi * (yi - mi) * inv * inv;
+const NB_ALPHA_ROW = `
 const vi = v * inv;
 let kv = 0, nv = 0;
 if (v >= ${K_SERIES_BELOW}) {
-  kv = Math.log1p(v) - vi;
+  kv = l - vi;
   nv = -2 * kv + vi * vi;
 } else {
   kv = kTerm(v);
   nv = nTerm(v, kv);
 }
 s1 += wi * (a2 * kv - yi * mi * inv);
-s2 -= wi * (a3 * nv + yi * mi * mi * inv * inv);`,
-  helpers: { kTerm: (v) => kTerm(v), nTerm: (v, k) => nTerm(v, k) },
+s2 -= wi * (a3 * nv + yi * mi * mi * inv * inv);`;
+const ALPHA_HELPERS = { kTerm: (v: number) => kTerm(v), nTerm: (v: number, k: number) => nTerm(v, k) };
+/** Log-likelihood term w (y eta - (y + theta) log(1 + alpha mu)) (a1 = theta), and the alpha row parts. */
+const NB2_LL: RowPassSpec = {
+  name: "negbin2-ll",
+  eta: "compute",
+  gram: false,
+  cross: false,
+  code: `const v = a0 * mi; const l = Math.log1p(v); s0 += wi * (yi * ei - (yi + a1) * l); const inv = 1 / (1 + v);${NB_ALPHA_ROW}`,
+  helpers: ALPHA_HELPERS,
+};
+/**
+ * Per row at d.mu (a0 = alpha): score weight d l/d eta into r; information weight -d2 l/d eta2
+ * into wt; -d2 l/d eta d alpha into c.
+ */
+const NB_BETA_ROW = `
+const v = a0 * mi;
+const inv = 1 / (1 + v);
+r = wi * (yi - mi) * inv;
+wt = wi * mi * (1 + a0 * yi) * inv * inv;`;
+const NB_CROSS_ROW = "c = wi * mi * (yi - mi) * inv * inv;";
+/** Beta and cross parts only: the alpha row parts come from the log-likelihood pass at this point. */
+const NB2_AT_MU: RowPassSpec = { name: "negbin2", eta: "read", gram: true, cross: true, code: `${NB_BETA_ROW}\n${NB_CROSS_ROW}` };
+/** Everything at d.mu, for callers without a log-likelihood pass at this point and alpha. */
+const NB2_AT_MU_FULL: RowPassSpec = {
+  name: "negbin2-full",
+  eta: "read",
+  gram: true,
+  cross: true,
+  code: `${NB_BETA_ROW}\n${NB_CROSS_ROW}\nconst l = Math.log1p(v);${NB_ALPHA_ROW}`,
+  helpers: ALPHA_HELPERS,
 };
 /** Derivatives in beta only (alpha held fixed). */
 const NB2_BETA_AT_MU: RowPassSpec = { name: "negbin2-beta", eta: "read", gram: true, cross: false, code: NB_BETA_ROW };
@@ -189,6 +199,7 @@ function nbParams(alpha: number): number[] {
 /** Full log-likelihood at (beta, alpha); fills d.eta and d.mu. */
 export function negbinLogLik(d: GlmData, beta: ArrayLike<number>, alpha: number): number {
   const acc = runRowPass(d, NB2_LL, beta, nbParams(alpha), EMPTY, EMPTY, 0);
+  d.alphaRowSums = { point: d.point, alpha, s1: acc[1]!, s2: acc[2]! };
   return acc[0]! + groupedTerms(d, alpha, 0)[0] - d.lgammaY1;
 }
 
@@ -250,11 +261,14 @@ export function negbinDerivatives(d: GlmData, alpha: number, g: Float64Array, a:
     return;
   }
   const cross = new Float64Array(p);
-  const acc = runRowPass(d, NB2_AT_MU, null, nbParams(alpha), g, a, k, cross);
+  // The alpha row sums from the log-likelihood pass at this very point, when there was one.
+  const cached = d.alphaRowSums;
+  const fresh = cached !== null && cached.point === d.point && cached.alpha === alpha;
+  const acc = runRowPass(d, fresh ? NB2_AT_MU : NB2_AT_MU_FULL, null, nbParams(alpha), g, a, k, cross);
   for (let j = 0; j < p; j++) a[j * k + p] = cross[j]!;
   const [, s1, s2] = groupedTerms(d, alpha, 2);
-  g[p] = acc[1]! + s1;
-  a[p * k + p] = acc[2]! - s2;
+  g[p] = (fresh ? cached.s1 : acc[1]!) + s1;
+  a[p * k + p] = (fresh ? cached.s2 : acc[2]!) - s2;
 }
 
 /** K(v) = log(1 + v) - v/(1 + v), by its series for small v (where the difference cancels). */

@@ -161,6 +161,7 @@ function rowNullModels(
       g1.eta[i] = gd.offset === null ? 0 : gd.offset[i]!;
       g1.mu[i] = g1.expOffset![i]!;
     }
+    g1.point++; // eta/mu moved without a pass
     deviance = devianceAt(g1, isNb ? alpha : 0);
   } else if (isNb) {
     fitNegbin(g1, maxIterations, pois0.beta, alpha, true);
