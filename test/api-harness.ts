@@ -12,6 +12,8 @@ import { createDb, ensureDatabase } from "@govdiffusion/db";
 
 export const API_KEY = "test-key-0123456789abcdef";
 export const OTHER_KEY = "another-key-0123456789abcdef";
+/** A read-only key: configured (GOVDIFFUSION_READ_KEYS) only where a test passes it. */
+export const READ_KEY = "read-only-key-0123456789abcdef";
 
 export interface TestDatabase { url: string; drop(): Promise<void> }
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createRepositories } from "@govdiffusion/db";
-import { API_KEY, OTHER_KEY, ext, gql, seededDatabase, startApi, type RunningApi, type TestDatabase } from "./api-harness.js";
+import { API_KEY, OTHER_KEY, READ_KEY, ext, gql, seededDatabase, startApi, type RunningApi, type TestDatabase } from "./api-harness.js";
 
 const BAISE = "451000";
 let db: TestDatabase;
@@ -485,6 +485,36 @@ describe("mutations", () => {
     expect(ok.data.fitModel.dataset).toEqual({ id: datasetId, synthetic: true });
   });
 
+  it("an offset (log scale) is carried into what-ifs: ADD ln 1.1 to the offset multiplies every prediction by exactly 1.1", async () => {
+    const counties = ["450102", "450103", "450105", "450107", "450108", "450109", "450110", "450123", "450124", "450125",
+      "450126", "450127", "450202", "450203", "450204", "450205", "450206", "450222", "450223", "450224"];
+    const lines = ["county_code,year,wechat_accounts,fiscal_revenue,log_pop_e2e"];
+    counties.forEach((c, i) => {
+      const pop = 100000 + i * 7000 + (i % 4) * 9000;
+      lines.push(`${c},2020,${((i * 5) % 11) + 2},${2000 + ((i * 37) % 11) * 100},${Math.log(pop)}`);
+    });
+    const imp = await gql(api.endpoint, IMPORT, { input: { name: "e2e offset", csv: lines.join("\n"), format: "WIDE", createIndicators: true, synthetic: true } }, { key: API_KEY });
+    expect(imp.errors).toBeUndefined();
+    const f = await gql(api.endpoint, `mutation($input: FitModelInput!) { fitModel(input: $input) { id offset n converged coefficients { term } } }`, {
+      input: { name: "offset model", datasetId: imp.data.importDataset.datasetId, years: [2020], outcome: "wechat_accounts",
+        predictors: ["fiscal_revenue"], offset: "log_pop_e2e", family: "POISSON", seType: "OIM" },
+    }, { key: API_KEY });
+    expect(f.errors).toBeUndefined();
+    expect(f.data.fitModel).toMatchObject({ offset: "log_pop_e2e", n: 20, converged: true, coefficients: [{ term: "(Intercept)" }, { term: "fiscal_revenue" }] });
+    const id = f.data.fitModel.id;
+    const w = await gql(api.endpoint, WHAT_IF, { modelId: id, interventions: [{ indicator: "log_pop_e2e", operation: "ADD", value: Math.log(1.1) }] });
+    expect(w.errors).toBeUndefined();
+    expect(w.data.whatIf.counties).toHaveLength(20);
+    expect(w.data.whatIf.scenarioTotal / w.data.whatIf.baselineTotal).toBeCloseTo(1.1, 10);
+    for (const c of w.data.whatIf.counties) expect(c.scenario / c.baseline).toBeCloseTo(1.1, 10);
+    // only the Nanning counties (4501xx) changed when the offset moves there alone
+    const some = await gql(api.endpoint, WHAT_IF, { modelId: id, interventions: [{ indicator: "log_pop_e2e", operation: "ADD", value: Math.log(2), prefectureCodes: ["450100"] }] });
+    expect(some.errors).toBeUndefined();
+    for (const c of some.data.whatIf.counties) expect(c.scenario / c.baseline).toBeCloseTo(c.code.startsWith("4501") ? 2 : 1, 10);
+    const overflow = await gql(api.endpoint, WHAT_IF, { modelId: id, interventions: [{ indicator: "log_pop_e2e", operation: "ADD", value: 800 }] });
+    expect(ext(overflow)).toMatchObject({ code: "BAD_USER_INPUT", field: "interventions[0].value", reason: "OUT_OF_RANGE" });
+  });
+
   it("importDataset: bad CSV → BAD_USER_INPUT with the line; oversize → BAD_USER_INPUT input.csv; anonymous → 401", async () => {
     const bad = await gql(api.endpoint, IMPORT, { input: { name: "e2e bad", csv: "county_code,year,indicator,value\n450102,2020,population,abc\n" } }, { key: API_KEY });
     expect(ext(bad)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.csv", line: 2 });
@@ -587,10 +617,10 @@ describe("limits", () => {
   });
 });
 
-describe("GOVDIFFUSION_REQUIRE_KEY_FOR_READS", () => {
+describe("GOVDIFFUSION_REQUIRE_KEY_FOR_READS and read-only keys", () => {
   let locked: RunningApi;
   beforeAll(async () => {
-    locked = await startApi(db.url, { GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "true" });
+    locked = await startApi(db.url, { GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "true", GOVDIFFUSION_READ_KEYS: READ_KEY });
   });
   afterAll(() => locked?.stop());
 
@@ -603,5 +633,27 @@ describe("GOVDIFFUSION_REQUIRE_KEY_FOR_READS", () => {
     const ok = await gql(locked.endpoint, `{ prefectures { code } }`, {}, { key: API_KEY });
     expect(ok.status).toBe(200);
     expect(ok.data.prefectures).toHaveLength(14);
+  });
+
+  it("a read-only key (GOVDIFFUSION_READ_KEYS) reads, and gets FORBIDDEN (403) on every mutation", async () => {
+    const read = await gql(locked.endpoint, `{ prefectures { code } models { id } }`, {}, { key: READ_KEY });
+    expect(read.status).toBe(200);
+    expect(read.errors).toBeUndefined();
+    expect(read.data.prefectures).toHaveLength(14);
+    const id = read.data.models[0].id;
+    const del = await gql(locked.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id }, { key: READ_KEY });
+    expect(del.status).toBe(403);
+    expect(ext(del).code).toBe("FORBIDDEN");
+    expect(del.errors?.[0]?.message).toMatch(/read-only/);
+    const imp = await gql(locked.endpoint, IMPORT, { input: { name: "nope", csv: "county_code,year,indicator,value\n" } }, { key: READ_KEY });
+    expect(ext(imp).code).toBe("FORBIDDEN");
+    // the model is still there; a write key may still mutate
+    const still = await gql(locked.endpoint, `query($id: Int!) { model(id: $id) { id } }`, { id }, { key: READ_KEY });
+    expect(still.data.model.id).toBe(id);
+    const scen = await gql(locked.endpoint, `mutation($id: Int!) { deleteScenario(id: $id) }`, { id: 999999 }, { key: API_KEY });
+    expect(ext(scen).code).toBe("NOT_FOUND");
+    // on the main server (no read keys configured) the read key is just an invalid key
+    const elsewhere = await gql(api.endpoint, `{ prefectures { code } }`, {}, { key: READ_KEY });
+    expect(elsewhere.status).toBe(401);
   });
 });

@@ -111,7 +111,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<Context> => {
         const requestId = String(res.locals["requestId"] ?? randomUUID());
-        const principal = authenticate(req.get("authorization"), config.apiKeyHashes);
+        const principal = authenticate(req.get("authorization"), config.apiKeyHashes, config.readKeyHashes);
         if (config.requireKeyForReads) requirePrincipal(principal);
         return {
           requestId,

@@ -20,8 +20,8 @@ describe("authenticate", () => {
     expect(authenticate("  ", keys)).toBeNull();
   });
   it("a configured key → its principal (case-insensitive scheme)", () => {
-    expect(authenticate("Bearer first-key-0123456789", keys)).toEqual({ kind: "api-key", id: "key-1" });
-    expect(authenticate("bearer second-key-0123456789", keys)).toEqual({ kind: "api-key", id: "key-2" });
+    expect(authenticate("Bearer first-key-0123456789", keys)).toEqual({ kind: "api-key", id: "key-1", role: "write" });
+    expect(authenticate("bearer second-key-0123456789", keys)).toEqual({ kind: "api-key", id: "key-2", role: "write" });
   });
   it("a wrong key, a prefix of a key, or another scheme → UNAUTHENTICATED with HTTP 401", () => {
     const expected = ["UNAUTHENTICATED", { status: 401 }];
@@ -30,5 +30,11 @@ describe("authenticate", () => {
     expect(codeOf(() => authenticate("Basic Zm9vOmJhcg==", keys))).toEqual(expected);
     expect(codeOf(() => authenticate("Bearer a b", keys))).toEqual(expected);
     expect(codeOf(() => authenticate("Bearer first-key-0123456789", []))).toEqual(expected);
+  });
+  it("a read-only key → a read principal; not accepted when only write keys are configured", () => {
+    const readKeys = [hashApiKey("reader-key-0123456789")];
+    expect(authenticate("Bearer reader-key-0123456789", keys, readKeys)).toEqual({ kind: "api-key", id: "read-key-1", role: "read" });
+    expect(authenticate("Bearer first-key-0123456789", keys, readKeys)).toEqual({ kind: "api-key", id: "key-1", role: "write" });
+    expect(codeOf(() => authenticate("Bearer reader-key-0123456789", keys))).toEqual(["UNAUTHENTICATED", { status: 401 }]);
   });
 });

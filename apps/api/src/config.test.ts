@@ -59,4 +59,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "1" })).toThrow(/nobody could read/);
     expect(() => loadConfig({ GOVDIFFUSION_BODY_LIMIT_BYTES: "5000", GOVDIFFUSION_MAX_IMPORT_BYTES: "9000" })).toThrow(/must be below/);
   });
+
+  it("read-only keys: parsed like write keys, enough for REQUIRE_KEY_FOR_READS, never also a write key", () => {
+    const c = loadConfig({ GOVDIFFUSION_READ_KEYS: "cccccccccccccccc", GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "1" });
+    expect(c.readKeyHashes).toEqual([hashApiKey("cccccccccccccccc")]);
+    expect(c.apiKeyHashes).toEqual([]);
+    expect(() => loadConfig({ GOVDIFFUSION_READ_KEYS: "short" })).toThrow(/GOVDIFFUSION_READ_KEYS: key #1 is 5 characters/);
+    expect(() => loadConfig({ GOVDIFFUSION_API_KEYS: "aaaaaaaaaaaaaaaa", GOVDIFFUSION_READ_KEYS: "aaaaaaaaaaaaaaaa" })).toThrow(/also in GOVDIFFUSION_API_KEYS/);
+  });
 });

@@ -9,6 +9,8 @@ export interface ApiConfig {
   databaseUrl: string;
   /** sha256 digests of the accepted API keys (the keys themselves are not kept). */
   apiKeyHashes: Buffer[];
+  /** sha256 digests of read-only keys: they may read (when reads need a key) but get FORBIDDEN on mutations. */
+  readKeyHashes: Buffer[];
   requireKeyForReads: boolean;
   /** Allowed browser origins for CORS; `true` allows any origin ("*"), empty allows none. */
   corsOrigins: string[] | true;
@@ -45,7 +47,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
 
 /**
  * Parses the environment once and fails fast, listing every problem at once. Variables:
- * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
+ * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
  * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, LOG_LEVEL.
  */
@@ -84,14 +86,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   }
   const databaseUrl = resolveDatabaseUrl(rawUrl, cwd);
 
-  const keys = (get("GOVDIFFUSION_API_KEYS") ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
-  keys.forEach((k, i) => {
-    if (k.length < 16) problems.push(`GOVDIFFUSION_API_KEYS: key #${i + 1} is ${k.length} characters; use at least 16`);
-    if (/\s/.test(k)) problems.push(`GOVDIFFUSION_API_KEYS: key #${i + 1} contains whitespace`);
+  const keyList = (name: string): string[] => {
+    const list = (get(name) ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+    list.forEach((k, i) => {
+      if (k.length < 16) problems.push(`${name}: key #${i + 1} is ${k.length} characters; use at least 16`);
+      if (/\s/.test(k)) problems.push(`${name}: key #${i + 1} contains whitespace`);
+    });
+    return list;
+  };
+  const keys = keyList("GOVDIFFUSION_API_KEYS");
+  const readKeys = keyList("GOVDIFFUSION_READ_KEYS");
+  readKeys.forEach((k, i) => {
+    if (keys.includes(k)) problems.push(`GOVDIFFUSION_READ_KEYS: key #${i + 1} is also in GOVDIFFUSION_API_KEYS; a key is either read-only or not`);
   });
   const requireKeyForReads = bool("GOVDIFFUSION_REQUIRE_KEY_FOR_READS", false);
-  if (requireKeyForReads && keys.length === 0) {
-    problems.push("GOVDIFFUSION_REQUIRE_KEY_FOR_READS is set but GOVDIFFUSION_API_KEYS is empty: nobody could read");
+  if (requireKeyForReads && keys.length === 0 && readKeys.length === 0) {
+    problems.push("GOVDIFFUSION_REQUIRE_KEY_FOR_READS is set but GOVDIFFUSION_API_KEYS and GOVDIFFUSION_READ_KEYS are empty: nobody could read");
   }
 
   let corsOrigins: string[] | true = [];
@@ -125,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
+    port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
     maxDraws, bodyLimitBytes, maxImportBytes, logLevel,
   };
 }

@@ -10,7 +10,8 @@ import { ModelService } from "./modules/model/model.service.js";
 import { ScenarioService } from "./modules/scenario/scenario.service.js";
 import { WhatIfService } from "./modules/scenario/what-if.service.js";
 
-export interface Principal { kind: "api-key"; id: string }
+/** A caller with a key: "write" keys (GOVDIFFUSION_API_KEYS) may mutate, "read" keys (GOVDIFFUSION_READ_KEYS) only read. */
+export interface Principal { kind: "api-key"; id: string; role: "write" | "read" }
 
 export interface Services {
   reference: ReferenceCache;

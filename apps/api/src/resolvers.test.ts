@@ -95,7 +95,7 @@ describe("resolvers (executeOperation, fake repositories)", () => {
     const r = await run("mutation { deleteScenario(id: 1) }", testContext(data));
     expect(r.errors?.[0]?.extensions?.["code"]).toBe("UNAUTHENTICATED");
     expect(called).toBe(false);
-    const ok = await run("mutation { deleteScenario(id: 1) }", testContext(data, { principal: { kind: "api-key", id: "key-1" } }));
+    const ok = await run("mutation { deleteScenario(id: 1) }", testContext(data, { principal: { kind: "api-key", id: "key-1", role: "write" } }));
     expect(ok.errors).toBeUndefined();
     expect(ok.data).toEqual({ deleteScenario: true });
     expect(called).toBe(true);
