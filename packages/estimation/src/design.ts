@@ -116,6 +116,28 @@ function completeRows(
   return { complete, dropped };
 }
 
+/** Value checks on the complete rows, collecting the offending input rows. */
+function badValues(
+  complete: Uint8Array,
+  yAll: Float64Array,
+  exposure: Float64Array | null,
+  wAll: Float64Array | null,
+): { badY: number[]; fracY: number[]; badExposure: number[]; badWeight: number[] } {
+  const badY: number[] = [];
+  const fracY: number[] = [];
+  const badExposure: number[] = [];
+  const badWeight: number[] = [];
+  for (let i = 0; i < complete.length; i++) {
+    if (complete[i] === 0) continue;
+    const y = yAll[i]!;
+    if (y < 0) badY.push(i);
+    else if (y !== Math.floor(y)) fracY.push(i); // finite here: non-finite cells were refused or are missing
+    if (exposure !== null && !(exposure[i]! > 0)) badExposure.push(i);
+    if (wAll !== null && (wAll[i]! < 0 || !Number.isInteger(wAll[i]!))) badWeight.push(i);
+  }
+  return { badY, fracY, badExposure, badWeight };
+}
+
 /** Complete rows with positive weight; nObs counts frequency weights as replicated rows. */
 function selectUsedRows(complete: Uint8Array, wAll: Float64Array | null): { usedRows: number[]; nObs: number } {
   const isUsed = (i: number) => complete[i] === 1 && (wAll === null || wAll[i]! > 0);
@@ -189,19 +211,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
 
   const { complete, dropped } = completeRows(total, [yAll, ...xAll, offAll, wAll], clusterCol);
 
-  // Value checks on the complete rows, naming the offending input rows.
-  const badY: number[] = [];
-  const fracY: number[] = [];
-  const badExposure: number[] = [];
-  const badWeight: number[] = [];
-  for (let i = 0; i < total; i++) {
-    if (complete[i] === 0) continue;
-    const y = yAll[i]!;
-    if (y < 0) badY.push(i);
-    else if (!Number.isInteger(y)) fracY.push(i);
-    if (spec.exposure !== undefined && !(offAll![i]! > 0)) badExposure.push(i);
-    if (wAll !== null && (wAll[i]! < 0 || !Number.isInteger(wAll[i]!))) badWeight.push(i);
-  }
+  const { badY, fracY, badExposure, badWeight } = badValues(complete, yAll, spec.exposure !== undefined ? offAll : null, wAll);
   if (badY.length > 0) throw invalid(`outcome "${spec.outcome}" is negative at rows ${formatRows(badY)}`, spec.outcome, badY);
   if (fracY.length > 0) {
     throw invalid(`outcome "${spec.outcome}" is not a whole-number count at rows ${formatRows(fracY)}`, spec.outcome, fracY);

@@ -22,7 +22,7 @@ import { devianceAt, makeGlmData, runRowPass, type GlmData } from "./glm/common.
 import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
 import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinLogLikAccurate, type NegbinResult } from "./glm/negbin.js";
-import { fitPoisson, poissonEvaluate, poissonLogLikAccurate } from "./glm/poisson.js";
+import { fitPoisson, poissonDerivatives, poissonLogLik, poissonLogLikAccurate } from "./glm/poisson.js";
 import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
 import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
 
@@ -56,8 +56,8 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   let lastStep = pois.lastStep;
   let atBoundary = false;
   // Score and information at the estimates (scaled coordinates), as the fitters leave them.
-  let gJoint = pois.g;
-  let aJoint = pois.a;
+  let gJoint: Float64Array | null = null; // from the NB2 fitter; for Poisson computed below
+  let aJoint: Float64Array | null = null;
   let muMoved = false; // gd.mu no longer at the Poisson fit
   if (spec.family === "negbin2") {
     // The NB2 log-likelihood need not be concave in alpha: a run from the moment start can
@@ -93,14 +93,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     }
   }
   const isNb = spec.family === "negbin2" && !atBoundary;
-  // The fitters leave eta/mu (and their derivatives) at the point they return; only a fall-back
-  // to the Poisson fit after an NB2 attempt needs them recomputed.
+  // The fitters leave eta/mu at the point they return (the NB2 fitter also its derivatives); only
+  // a fall-back to the Poisson fit after an NB2 attempt needs them recomputed.
   if (isNb) ll = negbinLogLikAccurate(gd, alpha);
-  else if (muMoved) {
-    gJoint = new Float64Array(p);
-    aJoint = new Float64Array(p * p);
-    poissonEvaluate(gd, beta, gJoint, aJoint);
-  }
+  else if (muMoved) poissonLogLik(gd, beta);
 
   if (!converged) {
     warnings.push({
@@ -124,6 +120,11 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
 
   // Information matrices at the final estimates (scaled coordinates).
   const k = isNb ? p + 1 : p;
+  if (gJoint === null || aJoint === null) {
+    gJoint = new Float64Array(p);
+    aJoint = new Float64Array(p * p);
+    poissonDerivatives(gd, gJoint, aJoint);
+  }
   symmetrize(aJoint, k);
   const oimInv = inverseSpd(aJoint, k);
   if (oimInv === null) {

@@ -81,24 +81,8 @@ function irlsStart(d: GlmData): Float64Array | null {
   return l === null ? null : choleskySolve(l, p, g);
 }
 
-/**
- * One evaluation at beta: fills d.eta and d.mu, sets g and a to the score and information (upper
- * triangle) and returns the log-likelihood.
- */
-export function poissonEvaluate(d: GlmData, beta: ArrayLike<number>, g: Float64Array, a: Float64Array): number {
-  const ll = poissonLogLik(d, beta);
-  poissonDerivatives(d, g, a);
-  return ll;
-}
-
-export interface PoissonResult extends NewtonResult {
-  /** Score and information (upper triangle) at beta; d.eta and d.mu are at beta too. */
-  g: Float64Array;
-  a: Float64Array;
-}
-
 /** Newton with step-halving; d.eta and d.mu are left at the returned beta. */
-export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Array): PoissonResult {
+export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Array): NewtonResult {
   const p = d.p;
   let beta = start !== undefined ? new Float64Array(start) : irlsStart(d);
   let iterations = start !== undefined ? 0 : 1;
@@ -149,6 +133,5 @@ export function fitPoisson(d: GlmData, maxIterations: number, start?: Float64Arr
       break;
     }
   }
-  poissonDerivatives(d, g, a);
-  return { beta, ll, converged, iterations, lastStep: converged ? lastStep : (recent.moveTo(beta) ?? lastStep), g, a };
+  return { beta, ll, converged, iterations, lastStep: converged ? lastStep : (recent.moveTo(beta) ?? lastStep) };
 }
