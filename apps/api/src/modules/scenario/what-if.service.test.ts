@@ -63,6 +63,26 @@ describe("WhatIfService", () => {
     expect(frames()).toBe(2);
   });
 
+  it("caches results per (model, interventions, options): the same question returns the same object; invalidate drops them", async () => {
+    const { svc } = service();
+    const ask = [{ indicator: "x", operation: "scale" as const, value: 1.1 }];
+    const a = await svc.run(7, ask);
+    expect(await svc.run(7, ask)).toBe(a);
+    const other = await svc.run(7, [{ indicator: "x", operation: "scale", value: 1.2 }]);
+    expect(other).not.toBe(a);
+    expect(other.outcome.scenarioTotal.estimate).toBeGreaterThan(a.outcome.scenarioTotal.estimate);
+    const sim = await svc.run(7, ask, { uncertainty: "simulation", draws: 50, seed: 3 });
+    expect(sim).not.toBe(a);
+    expect(await svc.run(7, ask, { uncertainty: "simulation", draws: 50, seed: 3 })).toBe(sim);
+    svc.invalidate(7);
+    const again = await svc.run(7, ask);
+    expect(again).not.toBe(a);
+    expect(again.outcome.scenarioTotal.estimate).toBe(a.outcome.scenarioTotal.estimate);
+    // errors are not cached
+    await expect(svc.run(7, [{ indicator: "y", operation: "set", value: 1 }])).rejects.toBeInstanceOf(ValidationError);
+    await expect(svc.run(7, [{ indicator: "y", operation: "set", value: 1 }])).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it("names the offending field", async () => {
     const { svc } = service();
     const field = async (p: Promise<unknown>) => {

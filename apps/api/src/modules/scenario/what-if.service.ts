@@ -50,6 +50,8 @@ export interface WhatIfResult {
 }
 
 const MAX_CACHED_BASELINES = 256;
+/** What-if results kept (least recently used dropped first); ~50 kB each with 111 counties. */
+const MAX_CACHED_RESULTS = 256;
 
 /**
  * The given rows of a table (all rows when `rows` is null). Numeric columns become Float64Array,
@@ -91,9 +93,19 @@ export class WhatIfService {
     private readonly limits: { maxDraws: number },
   ) {}
 
-  /** Drops prepared state of a model (after deleteModel). */
+  /**
+   * A what-if is deterministic for (model, interventions, options) (simulation draws too: the seed
+   * is part of the options), so repeated questions are answered from here. Keyed "modelId:json".
+   */
+  private readonly results = new Map<string, WhatIfResult>();
+  /** Bumped by invalidate(), so a what-if that was running meanwhile does not cache a deleted model's result. */
+  private generation = 0;
+
+  /** Drops prepared state and cached results of a model (after deleteModel). */
   invalidate(modelId: number): void {
+    this.generation++;
     for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
+    for (const key of this.results.keys()) if (key.startsWith(`${modelId}:`)) this.results.delete(key);
   }
 
   /**
@@ -113,6 +125,23 @@ export class WhatIfService {
   }
 
   private async runUnprefixed(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions): Promise<WhatIfResult> {
+    const key = `${modelId}:${JSON.stringify([interventions, options])}`;
+    const hit = this.results.get(key);
+    if (hit) {
+      this.results.delete(key); // re-insert: most recently used last
+      this.results.set(key, hit);
+      return hit;
+    }
+    const generation = this.generation;
+    const result = await this.compute(modelId, interventions, options);
+    if (generation === this.generation) {
+      this.results.set(key, result);
+      if (this.results.size > MAX_CACHED_RESULTS) this.results.delete(this.results.keys().next().value!);
+    }
+    return result;
+  }
+
+  private async compute(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions): Promise<WhatIfResult> {
     const opts = this.scenarioOptions(options);
     const prepared = await this.prepared(modelId, options.year ?? null);
     const { mapped, changed } = this.mapInterventions(prepared, interventions);
