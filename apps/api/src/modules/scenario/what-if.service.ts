@@ -150,8 +150,7 @@ export class WhatIfService {
       const scenario = applyInterventions(prepared.table, mapped, prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {});
       outcome = simulateScenario(prepared.fit, prepared.table, scenario, opts);
     } catch (err) {
-      if (err instanceof EstimationError && err.code === "INVALID_INPUT") throw interventionError(prepared, mapped, err);
-      throw err;
+      throw (err instanceof EstimationError && err.code === "INVALID_INPUT" && interventionError(prepared, mapped, err)) || err;
     }
     const bad = firstNonFinite(outcome, "outcome");
     if (bad) throw overflowError(prepared, mapped, outcome);
@@ -300,8 +299,9 @@ const describeIntervention = (iv: Intervention): string => `${OPERATION_NAMES[iv
  * An EstimationError of applyInterventions/simulateScenario (a value the core refuses, e.g. an
  * exposure made <= 0, a column that overflows) → BAD_USER_INPUT naming interventions[i].value:
  * the core says "intervention i" or names the column; the last intervention on it is to blame.
+ * Undefined when the error concerns no intervention.
  */
-function interventionError(p: PreparedBaseline, mapped: Intervention[], err: EstimationError): ValidationError {
+function interventionError(p: PreparedBaseline, mapped: Intervention[], err: EstimationError): ValidationError | undefined {
   const said = /^intervention (\d+):/.exec(err.message);
   let index = said ? Number(said[1]) : -1;
   if (index < 0 && err.column !== undefined) {
@@ -312,7 +312,8 @@ function interventionError(p: PreparedBaseline, mapped: Intervention[], err: Est
     /<= 0|must be > 0/.test(err.message) ? `makes exposure "${err.column}" zero or negative${where}; an exposure must stay > 0`
     : /overflows/.test(err.message) ? `makes "${err.column}" overflow (not a finite number)${where}`
     : err.message.replace(/^intervention \d+: /, "").replace(/ at rows? [\d, …\u2026.]+(and \d+ more)?/g, "") + where;
-  if (index < 0) return new ValidationError("interventions", `the interventions are out of range: ${problem}`, "OUT_OF_RANGE", { cause: err });
+  // Not about an intervention (e.g. the stored fit itself): left as it is.
+  if (index < 0) return undefined;
   return new ValidationError(`interventions[${index}].value`, `${describeIntervention(mapped[index]!)} ${problem}`, "OUT_OF_RANGE", { cause: err });
 }
 
