@@ -9,7 +9,7 @@
  */
 import { formatRows, numericColumn, rowCount } from "./columns.js";
 import { EstimationError } from "./errors.js";
-import { crossProductKernel } from "./glm/kernels.js";
+import { crossProductKernel, designWriter } from "./glm/kernels.js";
 import type { FitWarning, ModelSpec, Table } from "./types.js";
 
 export const INTERCEPT_TERM = "(Intercept)";
@@ -87,15 +87,10 @@ function weightedMoments(col: Float64Array, w: Float64Array, wSum: number): { c:
 /** Row-major [1, (x_j - c_j) / s_j ...] (no leading 1 without an intercept). */
 function scaledDesign(cols: Float64Array[], n: number, center: Float64Array, scale: Float64Array, intercept: boolean): Float64Array {
   const m = cols.length;
-  const first = intercept ? 1 : 0;
-  const P = m + first;
-  const x = new Float64Array(n * P);
+  const x = new Float64Array(n * (m + (intercept ? 1 : 0)));
   const inv = scale.map((v) => 1 / v);
   // Row by row: one sequential pass over the design instead of one strided pass per column.
-  for (let r = 0, o = 0; r < n; r++, o += P) {
-    if (intercept) x[o] = 1;
-    for (let j = 0; j < m; j++) x[o + first + j] = (cols[j]![r]! - center[j]!) * inv[j]!;
-  }
+  designWriter(m, intercept)(x, n, cols, center, inv);
   return x;
 }
 
