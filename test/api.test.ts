@@ -255,6 +255,20 @@ describe("the headline what-if: fiscal revenue +10% in Baise's counties", () => 
     expect(a.data.whatIf.draws).toBe(200);
     expect(a.data.whatIf.seed).toBe(7);
     expect(a.data.whatIf.difference).toEqual(b.data.whatIf.difference);
+    // P(at least one account) carries the draws of beta and alpha: the point value sits inside its
+    // percentile interval, and the seeded NB2 model (OIM SEs) draws alpha jointly with beta.
+    const probs = await gql(api.endpoint, `query($m: Int!, $iv: [InterventionInput!]!, $o: WhatIfOptions) { whatIf(modelId: $m, interventions: $iv, options: $o) {
+      alphaUncertainty counties { probabilityAtLeastOne probabilityAtLeastOneInterval { estimate stdError lower upper } } } }`,
+      { m: seededModelId, iv: vars.interventions, o: vars.options });
+    expect(probs.errors).toBeUndefined();
+    expect(probs.data.whatIf.alphaUncertainty).toBe("joint");
+    for (const c of probs.data.whatIf.counties) {
+      const iv = c.probabilityAtLeastOneInterval;
+      expect(iv.estimate).toBe(c.probabilityAtLeastOne);
+      expect(iv.lower).toBeLessThanOrEqual(iv.estimate);
+      expect(iv.upper).toBeGreaterThanOrEqual(iv.estimate);
+      expect(iv.upper).toBeLessThanOrEqual(1);
+    }
     const tooMany = await gql(api.endpoint, WHAT_IF, { ...vars, options: { uncertainty: "SIMULATION", draws: 1_000_001 } });
     expect(ext(tooMany)).toMatchObject({ code: "BAD_USER_INPUT", field: "options.draws", reason: "OUT_OF_RANGE" });
   });

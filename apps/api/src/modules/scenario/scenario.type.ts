@@ -17,6 +17,13 @@ export class ScenarioCounty {
   @Field(() => Estimate) scenarioInterval!: Estimate;
   @Field(() => Float, { description: "P(at least one account) under the scenario." }) probabilityAtLeastOne!: number;
   @Field(() => Float, { description: "P(at least one account) at baseline." }) probabilityAtLeastOneBaseline!: number;
+  @Field(() => Estimate, {
+    nullable: true,
+    description: "P(at least one account) under the scenario with its uncertainty over beta and alpha (see ScenarioResult.alphaUncertainty); null on scenarios saved before it was computed.",
+  })
+  probabilityAtLeastOneInterval!: Estimate | null;
+  @Field(() => Estimate, { nullable: true, description: "P(at least one account) at baseline with its uncertainty." })
+  probabilityAtLeastOneBaselineInterval!: Estimate | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: "Outcome of a what-if: totals over the baseline rows and per county." })
@@ -33,6 +40,11 @@ export class ScenarioResult {
   @Field(() => Estimate) scenarioTotalInterval!: Estimate;
   @Field(() => Estimate, { description: "scenarioTotal − baselineTotal with its uncertainty." }) difference!: Estimate;
   @Field(() => [ScenarioCounty]) counties!: ScenarioCounty[];
+  @Field(() => String, {
+    nullable: true,
+    description: "How alpha's uncertainty enters the P(at least one) intervals: joint (OIM covariance of beta and alpha), independent (alpha's SE, no covariance with beta), none (Poisson or alpha at the boundary).",
+  })
+  alphaUncertainty!: string | null;
 }
 
 @ObjectType({ simpleResolvers: true })

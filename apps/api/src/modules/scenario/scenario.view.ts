@@ -24,6 +24,9 @@ export function toScenarioResult(r: WhatIfResult): ScenarioResult {
       scenarioInterval: copy(row.scenario),
       probabilityAtLeastOne: row.probAtLeastOneScenario,
       probabilityAtLeastOneBaseline: row.probAtLeastOneBaseline,
+      // Absent on results stored before the estimation package computed them.
+      probabilityAtLeastOneInterval: row.probAtLeastOneScenarioEstimate ? copy(row.probAtLeastOneScenarioEstimate) : null,
+      probabilityAtLeastOneBaselineInterval: row.probAtLeastOneBaselineEstimate ? copy(row.probAtLeastOneBaselineEstimate) : null,
     };
   });
   return {
@@ -39,6 +42,7 @@ export function toScenarioResult(r: WhatIfResult): ScenarioResult {
     scenarioTotalInterval: copy(o.scenarioTotal),
     difference: copy(o.difference),
     counties,
+    alphaUncertainty: o.alphaUncertainty ?? null,
   };
 }
 
