@@ -18,11 +18,11 @@
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
 import { EstimationError } from "./errors.js";
-import { devianceAt, makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
+import { makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
 import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
-import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinLogLikAccurate, type NegbinResult } from "./glm/negbin.js";
-import { fitPoisson, poissonDerivatives, poissonLogLik, poissonLogLikAccurate } from "./glm/poisson.js";
+import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinHalfDeviance, negbinSaturated, type NegbinResult } from "./glm/negbin.js";
+import { fitPoisson, poissonDerivatives, poissonHalfDeviance, poissonLogLik, poissonSaturated } from "./glm/poisson.js";
 import { congruence, inverseSpd, symmetrize, toRows } from "./linalg.js";
 import type { Coefficient, FitResult, FitWarning, MarginalEffect, ModelSpec, SeType, Table, Vif } from "./types.js";
 
@@ -47,7 +47,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
 
   // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
   const pois = fitPoisson(gd, maxIterations);
-  const poisLL = poissonLogLikAccurate(gd); // d.mu is at pois.beta
+  // d.mu is at pois.beta. The accurate log-likelihood is saturated part minus half the deviance.
+  const poisHalfDeviance = poissonHalfDeviance(gd);
+  const poisLL = poissonSaturated(gd) - poisHalfDeviance;
+  let halfDeviance = poisHalfDeviance;
   let beta = pois.beta;
   let alpha = 0;
   let ll = poisLL;
@@ -95,8 +98,10 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   const isNb = spec.family === "negbin2" && !atBoundary;
   // The fitters leave eta/mu at the point they return (the NB2 fitter also its derivatives); only
   // a fall-back to the Poisson fit after an NB2 attempt needs them recomputed.
-  if (isNb) ll = negbinLogLikAccurate(gd, alpha);
-  else if (muMoved) poissonLogLik(gd, beta);
+  if (isNb) {
+    halfDeviance = negbinHalfDeviance(gd, alpha);
+    ll = negbinSaturated(gd, alpha) - halfDeviance;
+  } else if (muMoved) poissonLogLik(gd, beta); // same beta, so poisHalfDeviance still holds
 
   if (!converged) {
     warnings.push({
@@ -206,7 +211,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
 
   // Fit statistics.
   const nParams = p + (isNb ? 1 : 0);
-  const deviance = devianceAt(gd, alpha);
+  const deviance = 2 * halfDeviance;
   const pearsonChi2 = pearsonAt(gd, alpha);
   const dfResidual = nObs - p;
   const nullFits = nullModels(gd, design.hasIntercept, design.hasOffset, spec.family, alpha, isNb, maxIterations);

@@ -233,14 +233,30 @@ export function saturatedTerm(y: number, alpha: number): number {
  * Accurate for counts in the millions, where the textbook lgamma form loses ~1e-6.
  */
 export function negbinLogLikAccurate(d: GlmData, alpha: number): number {
-  const { n, y, w, mu, eta, groupValues, groupWeights } = d;
-  const theta = 1 / alpha;
+  return negbinSaturated(d, alpha) - negbinHalfDeviance(d, alpha);
+}
+
+/** Saturated log-likelihood sum_y W_y S(y, alpha) (distinct outcomes only). */
+export function negbinSaturated(d: GlmData, alpha: number): number {
+  const { groupValues, groupWeights } = d;
   let s = 0;
   for (let g = 0; g < groupValues.length; g++) s += groupWeights[g]! * saturatedTerm(groupValues[g]!, alpha);
+  return s;
+}
+
+/**
+ * Half the NB2 deviance at d.mu, sum w (bd0(y, mu) - bd0(y + theta, mu + theta)): the unit
+ * deviance y log(y/mu) - (y + theta) log((y + theta)/(mu + theta)) in Loader's form. It is also
+ * the row part of the accurate log-likelihood, so one pass gives both.
+ */
+export function negbinHalfDeviance(d: GlmData, alpha: number): number {
+  const { n, y, w, mu, eta } = d;
+  const theta = 1 / alpha;
+  let s = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i]!;
     const mi = mu[i]!;
-    s -= w[i]! * (bd0Log(yi, mi, eta[i]!) - bd0(yi + theta, mi + theta));
+    s += w[i]! * (bd0Log(yi, mi, eta[i]!) - bd0(yi + theta, mi + theta));
   }
   return s;
 }

@@ -45,13 +45,25 @@ export function poissonLogLik(d: GlmData, beta: ArrayLike<number>): number {
  * sum(y eta - mu - lgamma(y + 1)) it keeps full accuracy when counts are in the millions.
  */
 export function poissonLogLikAccurate(d: GlmData): number {
-  const { n, y, w, mu, eta, groupValues, groupWeights } = d;
+  return poissonSaturated(d) - poissonHalfDeviance(d);
+}
+
+/** Saturated log-likelihood -sum_y W_y (stirlerr(y) + log(2 pi y)/2) over distinct y > 0. */
+export function poissonSaturated(d: GlmData): number {
+  const { groupValues, groupWeights } = d;
   let s = 0;
   for (let g = 0; g < groupValues.length; g++) {
     const v = groupValues[g]!;
     if (v > 0) s -= groupWeights[g]! * (stirlerr(v) + 0.5 * Math.log(2 * Math.PI * v));
   }
-  for (let i = 0; i < n; i++) s -= w[i]! * bd0Log(y[i]!, mu[i]!, eta[i]!);
+  return s;
+}
+
+/** Half the Poisson deviance at d.mu, sum w bd0(y, mu) (also the row part of the log-likelihood). */
+export function poissonHalfDeviance(d: GlmData): number {
+  const { n, y, w, mu, eta } = d;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += w[i]! * bd0Log(y[i]!, mu[i]!, eta[i]!);
   return s;
 }
 
