@@ -171,6 +171,9 @@ function readNumeric(data: Table, name: string): Float64Array {
   return numericColumn(data, name);
 }
 
+/** Largest range of offset values (log scale) that fitted means can span in double precision. */
+const MAX_OFFSET_SPREAD = 700;
+
 export function buildDesign(data: Table, spec: ModelSpec): Design {
   const intercept = spec.intercept ?? true;
   const predictors = spec.predictors;
@@ -240,6 +243,22 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   const w = wAll === null ? new Float64Array(n).fill(1) : gather(wAll, usedRows);
   const offset = offAll === null ? null : gather(offAll, usedRows);
   if (offset !== null && spec.exposure !== undefined) for (let r = 0; r < n; r++) offset[r] = Math.log(offset[r]!);
+  if (offset !== null) {
+    // Fitted means differ by exp(offset spread) at least; beyond ~e^700 that overflows a double, so
+    // such an offset is almost surely an unlogged exposure given as `offset`.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < n; r++) {
+      lo = Math.min(lo, offset[r]!);
+      hi = Math.max(hi, offset[r]!);
+    }
+    if (hi - lo > MAX_OFFSET_SPREAD) {
+      throw invalid(
+        `${spec.offset !== undefined ? "offset" : "log exposure"} "${offsetName}" spans ${(hi - lo).toPrecision(3)} on the log scale (more than ${MAX_OFFSET_SPREAD}), so fitted means would overflow; an offset is on the log scale (give unlogged values as exposure)`,
+        offsetName!,
+      );
+    }
+  }
   let yVaries = false;
   for (let r = 1; r < n && !yVaries; r++) if (y[r] !== y[0]) yVaries = true;
   if (!yVaries) throw invalid(`outcome "${spec.outcome}" has no variation (every used row is ${y[0] ?? "empty"})`, spec.outcome);

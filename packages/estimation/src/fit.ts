@@ -275,7 +275,34 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     predictorSd: design.predictorSd,
     warnings,
   };
+  const bad = firstNonFinite(result, "");
+  if (bad !== null) {
+    // Never hand out NaN/Infinity: the fit overflowed somewhere the checks above did not foresee.
+    throw new EstimationError(
+      "NOT_CONVERGED",
+      `the fit produced a non-finite ${bad} (fitted means overflow or underflow); check the scales of the outcome, offset and predictors`,
+    );
+  }
   return result;
+}
+
+/** Path of the first NaN/Infinity in a JSON-like value, or null. */
+function firstNonFinite(v: unknown, path: string): string | null {
+  if (typeof v === "number") return Number.isFinite(v) ? null : path || "value";
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = firstNonFinite(v[i], `${path}[${i}]`);
+      if (bad !== null) return bad;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const bad = firstNonFinite(x, path ? `${path}.${k}` : k);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
 }
 
 function finiteOrNull(v: number | null): number | null {

@@ -98,14 +98,25 @@ function groupOutcomes(y: Float64Array, w: Float64Array): { groupValues: Float64
   return { groupValues: Float64Array.from(values), groupWeights: Float64Array.from(values.map((v) => byValue.get(v)!)) };
 }
 
-/** Same outcome, weights and offset with an intercept-only design (shares the grouped sums). */
+/**
+ * Same outcome, weights and offset with an intercept-only design (shares the grouped sums). The
+ * offset is shifted by its maximum, which the intercept absorbs, so exp(offset) cannot overflow
+ * (log-likelihood and deviance do not depend on the shift).
+ */
 export function interceptOnly(d: GlmData): GlmData {
   const n = d.n;
   const expOffset = new Float64Array(n);
-  const offset = d.offset;
+  let offset: Float64Array | null = null;
+  if (d.offset !== null) {
+    let shift = -Infinity;
+    for (let i = 0; i < n; i++) shift = Math.max(shift, d.offset[i]!);
+    offset = new Float64Array(n);
+    for (let i = 0; i < n; i++) offset[i] = d.offset[i]! - shift;
+  }
   for (let i = 0; i < n; i++) expOffset[i] = offset === null ? 1 : Math.exp(offset[i]!);
   return {
     ...d,
+    offset,
     x: new Float64Array(0), // the intercept-only passes never read the design
     p: 1,
     eta: new Float64Array(n),

@@ -159,7 +159,7 @@ function rowNullModels(
   if (!hasIntercept) {
     for (let i = 0; i < gd.n; i++) {
       g1.eta[i] = gd.offset === null ? 0 : gd.offset[i]!;
-      g1.mu[i] = g1.expOffset![i]!;
+      g1.mu[i] = gd.offset === null ? 1 : Math.exp(gd.offset[i]!); // no intercept absorbs a shift here
     }
     g1.point++; // eta/mu moved without a pass
     deviance = devianceAt(g1, isNb ? alpha : 0);
