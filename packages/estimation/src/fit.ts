@@ -18,6 +18,7 @@
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
 import { EstimationError } from "./errors.js";
+import { firstNonFinite } from "./finite.js";
 import { makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
 import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
@@ -275,8 +276,8 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     predictorSd: design.predictorSd,
     warnings,
   };
-  const bad = firstNonFinite(result, "");
-  if (bad !== null) {
+  const bad = firstNonFinite(result);
+  if (bad !== undefined) {
     // Never hand out NaN/Infinity: the fit overflowed somewhere the checks above did not foresee.
     throw new EstimationError(
       "NOT_CONVERGED",
@@ -286,24 +287,6 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   return result;
 }
 
-/** Path of the first NaN/Infinity in a JSON-like value, or null. */
-function firstNonFinite(v: unknown, path: string): string | null {
-  if (typeof v === "number") return Number.isFinite(v) ? null : path || "value";
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const bad = firstNonFinite(v[i], `${path}[${i}]`);
-      if (bad !== null) return bad;
-    }
-    return null;
-  }
-  if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v)) {
-      const bad = firstNonFinite(x, path ? `${path}.${k}` : k);
-      if (bad !== null) return bad;
-    }
-  }
-  return null;
-}
 
 function finiteOrNull(v: number | null): number | null {
   return v !== null && Number.isFinite(v) ? v : null;

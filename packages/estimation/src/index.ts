@@ -1,6 +1,7 @@
 export * from "./types.js";
 export * from "./errors.js";
 export { numericColumn, rowCount, formatRows } from "./columns.js";
+export { firstNonFinite } from "./finite.js";
 // Implemented by the estimation work (see README "Estimation API"):
 export { fitCountModel } from "./fit.js";
 export { formatSummary } from "./summary.js";

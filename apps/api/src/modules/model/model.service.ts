@@ -1,9 +1,9 @@
-import { EstimationError, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
+import { EstimationError, firstNonFinite, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
 import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { GraphQLError } from "graphql";
-import { degenerateModel, degenerateReason, firstNonFinite } from "./finite.js";
+import { degenerateModel, degenerateReason } from "./finite.js";
 
 /** What fitModel accepts, in the packages' vocabulary (lower-case enum values). */
 export interface FitModelCommand {

@@ -1,11 +1,10 @@
 import {
-  EstimationError, applyInterventions, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
+  EstimationError, applyInterventions, firstNonFinite, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
   type ScenarioOutcome, type Table,
 } from "@govdiffusion/estimation";
 import type { StoredModel } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
-import { firstNonFinite } from "../model/finite.js";
 import { frameRequestOf } from "../model/model.service.js";
 
 export interface InterventionCommand {
