@@ -3,9 +3,12 @@
  * a temporary SQLite file, or, when TEST_PG_URL is set, a fresh PostgreSQL database created on that
  * server and dropped afterwards. The database is migrated and seeded with the Guangxi default.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { createServer, loadConfig, type ApiServer } from "@govdiffusion/api";
 import { createDb, ensureDatabase } from "@govdiffusion/db";
@@ -98,3 +101,30 @@ export async function gql<T = any>(
 
 /** The first error's extensions, for asserting code/field/reason. */
 export const ext = (r: GqlResponse): Record<string, any> => r.errors?.[0]?.extensions ?? {};
+
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+}
+
+const cliBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/cli/bin/govdiffusion.js");
+
+/**
+ * `govdiffusion serve --port 0` as a child process (the BUILT CLI) with extra environment; resolves
+ * once it prints its URL. Every other stdout line (the JSON log) goes to `onLine`.
+ */
+export function spawnServe(env: Record<string, string>, onLine: (line: string) => void = () => {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cliBin, "serve", "--port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^govdiffusion API listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve({ child, url: m[1]!, stderr: () => stderr });
+      else onLine(line);
+    });
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+}

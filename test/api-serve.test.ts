@@ -2,34 +2,18 @@
  * `govdiffusion serve` as a process: migrates and seeds an empty database, prints the URL, serves,
  * and on SIGTERM lets an in-flight request finish before exiting 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./api-harness.js";
+import { createTestDatabase, spawnServe, type TestDatabase } from "./api-harness.js";
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/cli/bin/govdiffusion.js");
 let db: TestDatabase;
 let child: ChildProcess;
 let url: string;
-let stderr = "";
 
 beforeAll(async () => {
   db = await createTestDatabase("serve");
-  child = spawn(process.execPath, [bin, "serve", "--port", "0"], {
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "warn", GOVDIFFUSION_API_KEYS: "serve-test-key-0123456789", GOVDIFFUSION_MAX_DRAWS: "100000" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /^govdiffusion API listening on (http:\/\/\S+)$/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-  });
+  ({ child, url } = await spawnServe({ DATABASE_URL: db.url, LOG_LEVEL: "warn", GOVDIFFUSION_API_KEYS: "serve-test-key-0123456789", GOVDIFFUSION_MAX_DRAWS: "100000" }));
 });
 
 afterAll(async () => {

@@ -370,6 +370,18 @@ describe("mutations", () => {
     expect(ext(w)).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId" });
   });
 
+  it("identical fitModel requests at the same time all get the one stored model", async () => {
+    const input = { ...fitInput, name: "concurrent", seType: "HC1" };
+    const all = await Promise.all([1, 2, 3].map(() => gql(api.endpoint, FIT, { input }, { key: API_KEY })));
+    for (const r of all) expect(r.errors).toBeUndefined();
+    const ids = new Set(all.map((r) => r.data.fitModel.id));
+    expect(ids.size).toBe(1);
+    const list = await gql(api.endpoint, `{ models { id seType } }`);
+    expect(list.data.models.filter((x: any) => x.seType === "HC1")).toHaveLength(1);
+    const [id] = ids;
+    expect((await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id }, { key: API_KEY })).data.deleteModel).toBe(true);
+  });
+
   it("exposure and peer terms are carried into what-ifs: exposure ×1.1 multiplies every prediction by exactly 1.1", async () => {
     const input = {
       ...fitInput, name: "exposure + peer", seType: "OIM", predictors: ["fiscal_revenue", "mobile_users"],
@@ -604,6 +616,19 @@ describe("limits", () => {
       indicators { indicator year value datasetId } adoptions { year count cumulative } } }`);
     expect(full.errors).toBeUndefined();
     expect(full.data.counties).toHaveLength(111);
+  });
+
+  it("cost follows the variables of each request, not those the same document first came with", async () => {
+    // One prefecture's counties cost 15 × 475 = 7,125; all counties 111 × 475 = 52,725 (> 50,000).
+    const q = `query($p: String) { counties(prefectureCode: $p) { neighbors { neighbors { neighbors { code } } } } }`;
+    const narrow = await gql(api.endpoint, q, { p: "451000" });
+    expect(narrow.errors).toBeUndefined();
+    const wide = await gql(api.endpoint, q, { p: null });
+    expect(wide.status).toBe(400);
+    expect(ext(wide)).toMatchObject({ reason: "QUERY_COST", cost: 52725 });
+    const again = await gql(api.endpoint, q, { p: "451000" });
+    expect(again.errors).toBeUndefined();
+    expect(again.data).toEqual(narrow.data);
   });
 
   it("rejects a query over the token limit", async () => {

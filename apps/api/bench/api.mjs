@@ -1,11 +1,13 @@
 // npm run bench:api -w @govdiffusion/api
-// Starts the BUILT server (a child process, so the load generator does not share its event loop) on a
-// temporary SQLite database migrated and seeded with the Guangxi default, then drives it with
-// autocannon at 32 connections: whatIf (fiscal revenue +10% in all counties, delta method),
-// counties, and `{ __typename }` (the floor: HTTP + GraphQL overhead with no work).
+// Starts the BUILT server the way users do (`govdiffusion serve`, a child process so the load
+// generator does not share its event loop) on a temporary SQLite database migrated and seeded with
+// the Guangxi default, then drives it with autocannon at 32 connections: whatIf (fiscal revenue
+// +10% in all counties, delta method), counties, and `{ __typename }` (the floor: HTTP + GraphQL
+// overhead with no work). Once per server configuration in BENCH_WORKERS (default "1,2": one
+// process, then GOVDIFFUSION_WORKERS=2, one server process per core of these 2-core machines).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -13,31 +15,41 @@ import autocannon from "autocannon";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.resolve(here, "../../cli/bin/govdiffusion.js");
 const dir = mkdtempSync(path.join(tmpdir(), "govdiffusion-bench-api-"));
-
-const child = spawn(process.execPath, [path.join(here, "server.mjs")], {
-  env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const cleanup = () => {
-  child.kill("SIGTERM");
+let child;
+process.on("exit", () => {
+  child?.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
-};
-process.on("exit", cleanup);
-
-const url = await new Promise((resolve, reject) => {
-  const rl = createInterface({ input: child.stdout });
-  rl.on("line", (line) => {
-    try {
-      const msg = JSON.parse(line);
-      if (msg.url) resolve(msg.url);
-    } catch {
-      /* pino lines */
-    }
-  });
-  child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
 });
+
+/** `govdiffusion serve` with `workers` processes; resolves with its URL. */
+async function startServer(workers) {
+  child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
+    env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "warn", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const started = child;
+  return new Promise((resolve, reject) => {
+    createInterface({ input: started.stdout }).on("line", (line) => {
+      const m = /^govdiffusion API listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve(m[1]);
+    });
+    started.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+}
+
+async function stopServer() {
+  const c = child;
+  child = undefined;
+  const exited = new Promise((resolve) => c.once("exit", resolve));
+  c.kill("SIGTERM");
+  await exited;
+}
+
+let url;
 
 async function gql(query, variables = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
@@ -45,10 +57,6 @@ async function gql(query, variables = {}) {
   if (body.errors) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
-
-const { models } = await gql("{ models { id name outcome predictors } }");
-if (models.length === 0) throw new Error("no seeded model");
-const model = models[0];
 
 // The headline answer (totals and their uncertainty) and the same what-if with every county's row:
 // the second adds ~1,300 GraphQL field resolutions per response, which is graphql-js cost, not maths.
@@ -68,23 +76,15 @@ const WHAT_IF_VALUE = `query WhatIfValue($modelId: Int!, $value: Float!) {
     baselineTotal scenarioTotal difference { estimate stdError lower upper }
   }
 }`;
-const targets = [
-  { name: "whatIf (fiscal +10%, all counties, DELTA)", query: WHAT_IF, variables: { modelId: model.id } },
-  { name: "whatIf, same + 111 county rows", query: WHAT_IF_COUNTIES, variables: { modelId: model.id } },
+const targetsFor = (modelId) => [
+  { name: "whatIf (fiscal +10%, all counties, DELTA)", query: WHAT_IF, variables: { modelId } },
+  { name: "whatIf, same + 111 county rows", query: WHAT_IF_COUNTIES, variables: { modelId } },
   { name: "counties", query: "{ counties { code name nameEn kind prefectureCode } }", variables: {} },
   { name: "{ __typename }", query: "{ __typename }", variables: {} },
   // A new question every request (the value changes in the 12th digit), so the what-if result cache
   // never hits: the cost of computing a what-if rather than answering a repeated one.
-  { name: "whatIf, a new value each request (no cache)", query: WHAT_IF_VALUE, variables: { modelId: model.id, value: 1.1 }, vary: true },
+  { name: "whatIf, a new value each request (no cache)", query: WHAT_IF_VALUE, variables: { modelId, value: 1.1 }, vary: true },
 ];
-
-// Correctness first: the benchmarked queries answer without errors.
-const sample = await gql(WHAT_IF_COUNTIES, { modelId: model.id });
-console.log(`model ${model.id} "${model.name}": ${model.outcome} ~ ${model.predictors.join(" + ")}`);
-console.log(`whatIf: ${sample.whatIf.counties.length} counties, baseline ${sample.whatIf.baselineTotal.toFixed(1)}, ` +
-  `scenario ${sample.whatIf.scenarioTotal.toFixed(1)}, difference ${sample.whatIf.difference.estimate.toFixed(2)} ` +
-  `[${sample.whatIf.difference.lower.toFixed(2)}, ${sample.whatIf.difference.upper.toFixed(2)}]`);
-for (const t of targets) await gql(t.query, t.variables);
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -109,7 +109,7 @@ async function run(t, duration, latencies = []) {
 
 // The machine is shared, so load drifts during a run: the queries take turns in short rounds
 // (whatIf, counties, __typename, whatIf, …) so each sees the same conditions, and rounds are summed.
-async function measure(rounds, perRound) {
+async function measure(targets, rounds, perRound) {
   const acc = targets.map((t) => ({ name: t.name, latencies: [], requests: 0, non2xx: 0, errors: 0 }));
   for (let r = 0; r < rounds; r++) {
     for (const [i, t] of targets.entries()) {
@@ -129,31 +129,52 @@ async function measure(rounds, perRound) {
   });
 }
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const perRound = Math.max(1, Math.round(seconds / rounds));
-console.log(`\nwarm-up 2 s each; then ${rounds} rounds of ${perRound} s per query at ${connections} connections (node ${process.version})`);
-for (const t of targets) await run(t, 2);
-const results = await measure(rounds, perRound);
-
 const pad = (s, n) => String(s).padEnd(n);
 const num = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
-console.log(`\n${pad("query", 44)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}non-2xx/errors`);
-for (const r of results) {
-  console.log(`${pad(r.name, 44)}${pad(num(r.rps, 0), 10)}${pad(num(r.p50), 9)}${pad(num(r.p95), 9)}${pad(num(r.p99), 9)}${r.non2xx}/${r.errors}`);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const perRound = Math.max(1, Math.round(seconds / rounds));
+const verdicts = [];
+
+for (const workers of workerCounts) {
+  url = await startServer(workers);
+  const { models } = await gql("{ models { id name outcome predictors } }");
+  if (models.length === 0) throw new Error("no seeded model");
+  const model = models[0];
+  const targets = targetsFor(model.id);
+  // Correctness first: the benchmarked queries answer without errors.
+  const sample = await gql(WHAT_IF_COUNTIES, { modelId: model.id });
+  console.log(`\n== GOVDIFFUSION_WORKERS=${workers} ==`);
+  console.log(`model ${model.id} "${model.name}": ${model.outcome} ~ ${model.predictors.join(" + ")}`);
+  console.log(`whatIf: ${sample.whatIf.counties.length} counties, baseline ${sample.whatIf.baselineTotal.toFixed(1)}, ` +
+    `scenario ${sample.whatIf.scenarioTotal.toFixed(1)}, difference ${sample.whatIf.difference.estimate.toFixed(2)} ` +
+    `[${sample.whatIf.difference.lower.toFixed(2)}, ${sample.whatIf.difference.upper.toFixed(2)}]`);
+  for (const t of targets) await gql(t.query, t.variables);
+
+  console.log(`warm-up 2 s each; then ${rounds} rounds of ${perRound} s per query at ${connections} connections (node ${process.version})`);
+  for (const t of targets) await run(t, 2);
+  const results = await measure(targets, rounds, perRound);
+  const load = os.loadavg();
+  await stopServer();
+
+  console.log(`\n${pad("query", 44)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}non-2xx/errors`);
+  for (const r of results) {
+    console.log(`${pad(r.name, 44)}${pad(num(r.rps, 0), 10)}${pad(num(r.p50), 9)}${pad(num(r.p95), 9)}${pad(num(r.p99), 9)}${r.non2xx}/${r.errors}`);
+  }
+  const [whatIf, withCounties, , floor, uncached] = results;
+  const ratio = whatIf.rps / floor.rps;
+  console.log(`\nwhatIf / { __typename } throughput ratio: ${num(ratio, 2)} (target >= 0.5); with county rows: ${num(withCounties.rps / floor.rps, 2)}`);
+  console.log(`whatIf p95: ${num(whatIf.p95)} ms (target < 10 ms); with county rows: ${num(withCounties.p95)} ms`);
+  console.log(`uncached whatIf (a new value each request): ratio ${num(uncached.rps / floor.rps, 2)}, p95 ${num(uncached.p95)} ms`);
+  // Little's law: with C requests always in flight, throughput X = C / mean latency, so a p95 under
+  // 10 ms at 32 connections needs roughly X > 32 / 0.010 = 3,200 req/s; the floor shows what is possible.
+  console.log(`Little's law: ${connections} connections / ${num(floor.rps, 0)} req/s = ${num((connections / floor.rps) * 1000)} ms mean latency at the { __typename } floor`);
+  console.log(`load average during the run: ${load.map((x) => x.toFixed(2)).join(" ")} on ${os.cpus().length} cores`);
+  if (results.some((r) => r.non2xx > 0 || r.errors > 0)) process.exitCode = 1;
+  verdicts.push({ workers, ratio, p95: whatIf.p95 });
 }
-const whatIf = results[0];
-const withCounties = results[1];
-const floor = results[3];
-const uncached = results[4];
-const ratio = whatIf.rps / floor.rps;
-console.log(`\nwhatIf / { __typename } throughput ratio: ${num(ratio, 2)} (target >= 0.5); with county rows: ${num(withCounties.rps / floor.rps, 2)}`);
-console.log(`whatIf p95: ${num(whatIf.p95)} ms (target < 10 ms); with county rows: ${num(withCounties.p95)} ms`);
-console.log(`uncached whatIf (a new value each request): ratio ${num(uncached.rps / floor.rps, 2)}, p95 ${num(uncached.p95)} ms`);
-// Little's law: with C requests always in flight, throughput X = C / mean latency, so a p95 under
-// 10 ms at 32 connections needs roughly X > 32 / 0.010 = 3,200 req/s; the floor shows what is possible.
-console.log(`Little's law: ${connections} connections / ${num(floor.rps, 0)} req/s = ${num((connections / floor.rps) * 1000)} ms mean latency at the { __typename } floor`);
-const load = (await import("node:os")).loadavg();
-console.log(`load average during the run: ${load.map((x) => x.toFixed(2)).join(" ")} on ${(await import("node:os")).cpus().length} cores`);
-const failed = results.some((r) => r.non2xx > 0 || r.errors > 0);
-process.exitCode = failed ? 1 : 0;
-cleanup();
+
+console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");
+for (const v of verdicts) {
+  const met = v.p95 < 10 && v.ratio >= 0.5;
+  console.log(`  GOVDIFFUSION_WORKERS=${v.workers}: p95 ${num(v.p95)} ms, ratio ${num(v.ratio, 2)} — ${met ? "both met" : "not met"}`);
+}

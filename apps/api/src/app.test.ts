@@ -73,7 +73,50 @@ describe("HTTP plumbing", () => {
     expect(await big.json()).toEqual({ errors: [{ message: "request body exceeds 5000 bytes", extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
     const malformed = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).errors[0].extensions.code).toBe("BAD_REQUEST");
+    const m = ((await malformed.json()) as any).errors[0];
+    expect(m.extensions.code).toBe("BAD_REQUEST");
+    expect(m.message).toMatch(/^malformed JSON body: /);
+  });
+
+  it("CORS: a preflight from an allowed origin gets methods, the requested headers and max-age; a request gets the origin echoed", async () => {
+    const pre = await fetch(endpoint, {
+      method: "OPTIONS",
+      headers: { origin: "http://ui.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("http://ui.example");
+    expect(pre.headers.get("access-control-allow-methods")).toBe("GET,POST,OPTIONS");
+    expect(pre.headers.get("access-control-allow-headers")).toBe("content-type,authorization");
+    expect(pre.headers.get("access-control-max-age")).toBe("600");
+    expect(pre.headers.get("vary")).toBe("Origin, Access-Control-Request-Headers");
+    const other = await fetch(endpoint, { method: "OPTIONS", headers: { origin: "http://other.example", "access-control-request-method": "POST" } });
+    expect(other.status).toBe(204);
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(other.headers.get("access-control-allow-methods")).toBeNull();
+    const res = await post({ query: "{ __typename }" }, { origin: "http://ui.example" });
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://ui.example");
+    expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+  });
+
+  it("a body over the limit without Content-Length (chunked) is refused as well; unknown paths get 404", async () => {
+    const big = "x".repeat(6000);
+    const stream = new ReadableStream({
+      start(c) {
+        const enc = new TextEncoder();
+        c.enqueue(enc.encode(`{"query":"{ __typename }","variables":{"pad":"`));
+        for (let i = 0; i < 6; i++) c.enqueue(enc.encode(big.slice(i * 1000, (i + 1) * 1000)));
+        c.enqueue(enc.encode(`"}}`));
+        c.close();
+      },
+    });
+    const res = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe("PAYLOAD_TOO_LARGE");
+    // the connection stays usable for the next request
+    expect((await post({ query: "{ __typename }" })).status).toBe(200);
+    const nf = await fetch(`${base}/nope`);
+    expect(nf.status).toBe(404);
+    expect(nf.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("CSRF: a simple (non-JSON) POST is refused", async () => {

@@ -1,18 +1,16 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import cors from "cors";
-import express, { type NextFunction, type Request, type Response } from "express";
 import { authenticate, requirePrincipal } from "./auth.js";
 import type { ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Services } from "./context.js";
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
+import { applyCors, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
@@ -20,7 +18,6 @@ import { requestLogPlugin } from "./plugins/request-log.js";
 import { getSchema } from "./schema.js";
 
 export interface ApiServer {
-  app: express.Express;
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
   services: Services;
@@ -44,9 +41,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const { config, data } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const services = createServices(data, config);
-  const app = express();
-  app.disable("x-powered-by");
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
 
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },
@@ -85,63 +80,84 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   });
   await apollo.start();
 
-  app.use((req, res, next) => {
-    const given = req.get("x-request-id");
-    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
-    res.locals["requestId"] = id;
-    res.setHeader("x-request-id", id);
-    next();
+  const makeContext = (req: http.IncomingMessage, requestId: string): Context => {
+    const principal = authenticate(req.headers.authorization, config.apiKeyHashes, config.readKeyHashes);
+    if (config.requireKeyForReads) requirePrincipal(principal);
+    return {
+      requestId,
+      principal,
+      services,
+      loaders: createLoaders(data, services.reference),
+      log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
+    };
+  };
+  httpServer.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    handle(req, res, requestId).catch((err: unknown) => {
+      log.error({ err, reqId: requestId }, "unhandled HTTP error");
+      if (!res.headersSent) sendJsonError(res, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+      else res.destroy();
+    });
   });
-  app.get("/healthz", (_req, res) => {
-    res.type("text/plain").send("ok");
-  });
-  app.get("/readyz", async (_req, res) => {
-    try {
-      await data.ping();
-      res.type("text/plain").send("ok");
-    } catch (err) {
-      log.warn({ err }, "readiness check failed");
-      res.status(503).type("text/plain").send("database unreachable");
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const method = req.method ?? "GET";
+    if (pathname === "/healthz" && (method === "GET" || method === "HEAD")) return sendText(res, 200, "ok");
+    if (pathname === "/readyz" && (method === "GET" || method === "HEAD")) {
+      try {
+        await data.ping();
+        return sendText(res, 200, "ok");
+      } catch (err) {
+        log.warn({ err, reqId: requestId }, "readiness check failed");
+        return sendText(res, 503, "database unreachable");
+      }
     }
-  });
-  app.use(
-    "/graphql",
-    cors({ origin: config.corsOrigins === true ? true : config.corsOrigins, maxAge: 600 }),
-    express.json({ limit: config.bodyLimitBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<Context> => {
-        const requestId = String(res.locals["requestId"] ?? randomUUID());
-        const principal = authenticate(req.get("authorization"), config.apiKeyHashes, config.readKeyHashes);
-        if (config.requireKeyForReads) requirePrincipal(principal);
-        return {
-          requestId,
-          principal,
-          services,
-          loaders: createLoaders(data, services.reference),
-          log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
-        };
-      },
-    }),
-  );
-  // Body-parser failures (too large, malformed JSON) answered as GraphQL-shaped JSON, never an HTML stack page.
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    const e = err as { status?: number; type?: string; message?: string };
-    const status = typeof e.status === "number" && e.status >= 400 && e.status < 500 ? e.status : 500;
-    const code = status === 413 ? "PAYLOAD_TOO_LARGE" : status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR";
-    const message =
-      status === 413 ? `request body exceeds ${config.bodyLimitBytes} bytes`
-      : status < 500 ? (e.message ?? "bad request")
-      : "Internal server error";
-    if (status >= 500) log.error({ err, reqId: res.locals["requestId"] }, "unhandled HTTP error");
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
-  });
+    if (pathname !== "/graphql" && pathname !== "/graphql/") return sendText(res, 404, "not found");
+
+    if (applyCors(req, res, config.corsOrigins)) return; // a preflight, answered
+    let body: unknown;
+    if (method === "POST") {
+      const text = await readBody(req, config.bodyLimitBytes);
+      if (text instanceof HttpError) return sendJsonError(res, text.status, text.code, text.message);
+      if (isJson(req.headers["content-type"])) {
+        try {
+          body = text === "" ? {} : JSON.parse(text);
+        } catch (err) {
+          return sendJsonError(res, 400, "BAD_REQUEST", `malformed JSON body: ${(err as Error).message}`);
+        }
+      } else {
+        body = text; // Apollo refuses it: CSRF prevention, or "POST requests must have content-type application/json"
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: method.toUpperCase(), headers, search: q < 0 ? "" : url.slice(q), body },
+      context: async () => makeContext(req, requestId),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === "complete") {
+      res.setHeader("content-length", Buffer.byteLength(response.body.string));
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
 
   if (config.apiKeyHashes.length === 0) log.warn("GOVDIFFUSION_API_KEYS is empty: every mutation will be refused");
 
   let stopped: Promise<void> | undefined;
   return {
-    app, httpServer, apollo, services, log,
+    httpServer, apollo, services, log,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);

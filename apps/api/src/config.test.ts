@@ -13,6 +13,7 @@ describe("loadConfig", () => {
     expect(c.corsOrigins).toEqual([]);
     expect(c.maxDraws).toBe(1000);
     expect(c.logLevel).toBe("info");
+    expect(c.workers).toBe(1);
   });
 
   it("parses keys (stored as sha256 only), CORS origins, booleans and numbers", () => {
@@ -29,6 +30,7 @@ describe("loadConfig", () => {
     expect(c.maxDraws).toBe(5000);
     expect(c.databaseUrl).toBe("postgresql://u:p@db:5432/gd");
     expect(c.logLevel).toBe("warn");
+    expect(loadConfig({ GOVDIFFUSION_WORKERS: "2" }).workers).toBe(2);
     expect(loadConfig({ GOVDIFFUSION_CORS_ORIGINS: "*" }).corsOrigins).toBe(true);
   });
 
@@ -37,14 +39,14 @@ describe("loadConfig", () => {
     try {
       loadConfig({
         PORT: "70000", GOVDIFFUSION_API_KEYS: "short", GOVDIFFUSION_GRAPHIQL: "maybe", GOVDIFFUSION_CORS_ORIGINS: "https://a.example/",
-        DATABASE_URL: "mysql://root:hunter2@x/db", GOVDIFFUSION_MAX_DRAWS: "1.5", LOG_LEVEL: "loud",
+        DATABASE_URL: "mysql://root:hunter2@x/db", GOVDIFFUSION_MAX_DRAWS: "1.5", LOG_LEVEL: "loud", GOVDIFFUSION_WORKERS: "0",
       });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join("\n");
-    expect((err as ConfigError).problems).toHaveLength(7);
+    expect((err as ConfigError).problems).toHaveLength(8);
     expect(problems).toMatch(/PORT must be an integer from 0 to 65535, got "70000"/);
     expect(problems).toMatch(/key #1 is 5 characters/);
     expect(problems).toMatch(/GOVDIFFUSION_GRAPHIQL must be true or false/);
@@ -53,6 +55,7 @@ describe("loadConfig", () => {
     expect(problems).not.toMatch(/hunter2/);
     expect(problems).toMatch(/GOVDIFFUSION_MAX_DRAWS/);
     expect(problems).toMatch(/LOG_LEVEL/);
+    expect(problems).toMatch(/GOVDIFFUSION_WORKERS must be an integer from 1 to 64, got "0"/);
   });
 
   it("refuses REQUIRE_KEY_FOR_READS without keys, and an import limit above the body limit", () => {

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createDb, ensureDatabase, type Db } from "@govdiffusion/db";
 import { createApiServer, type ApiServer } from "./app.js";
+import { startCluster, type RunningApi } from "./cluster.js";
 import { loadConfig, type ApiConfig } from "./config.js";
 import { createDataAccess } from "./db-access.js";
 import type { DataAccess } from "./data-access.js";
@@ -11,6 +12,7 @@ export { loadConfig, ConfigError, hashApiKey, resolveDatabaseUrl, DEFAULT_DATABA
 export { createDataAccess } from "./db-access.js";
 export type { DataAccess } from "./data-access.js";
 export { createLogger, type Logger } from "./logger.js";
+export { startCluster, type RunningApi } from "./cluster.js";
 export { getSchema } from "./schema.js";
 
 /**
@@ -32,4 +34,15 @@ export async function start(opts: { config?: ApiConfig; seed?: boolean } = {}): 
   const server = await createServer({ config, db: createDb({ url: config.databaseUrl }) });
   const { url, port } = await server.listen();
   return { server, url, port };
+}
+
+/**
+ * `govdiffusion serve`: start() in this process, or with config.workers > 1 a cluster of that many
+ * server processes on one port (startCluster). Either way: URL, logger, and a graceful stop().
+ */
+export async function serve(opts: { config?: ApiConfig; seed?: boolean } = {}): Promise<RunningApi> {
+  const config = opts.config ?? loadConfig();
+  if (config.workers > 1) return startCluster({ config, seed: opts.seed ?? true });
+  const { server, url, port } = await start({ config, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  return { url, port, log: server.log, stop: () => server.stop() };
 }

@@ -87,6 +87,8 @@ export interface Repositories {
     create(input: { name: string; spec: StoredModelSpec; result: FitResult; fingerprint: string }): Promise<StoredModel>;
     byId(id: number): Promise<StoredModel | null>;
     byFingerprint(fingerprint: string): Promise<StoredModel | null>;
+    /** Whether the model is stored, without reading (and parsing) its result. */
+    exists(id: number): Promise<boolean>;
     list(): Promise<StoredModel[]>;
     /** Also deletes its scenarios. */
     delete(id: number): Promise<boolean>;

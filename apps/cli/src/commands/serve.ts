@@ -9,7 +9,8 @@ migrated first and, when empty, seeded with the Guangxi default dataset (skip wi
 Configuration comes from the environment (see apps/api/README.md): PORT (default 4000), HOST,
 GOVDIFFUSION_API_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS, GOVDIFFUSION_CORS_ORIGINS,
 GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS, GOVDIFFUSION_BODY_LIMIT_BYTES,
-GOVDIFFUSION_MAX_IMPORT_BYTES, LOG_LEVEL. SIGTERM/SIGINT stop it gracefully.`;
+GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS (server processes sharing the port,
+default 1; 2 on a 2-core machine), LOG_LEVEL. SIGTERM/SIGINT stop it gracefully.`;
 
 /** `govdiffusion serve`: runs until SIGTERM/SIGINT, letting in-flight requests finish. */
 export const serve: Command = async (argv) => {
@@ -39,9 +40,9 @@ export const serve: Command = async (argv) => {
     if (err instanceof api.ConfigError) throw new CliError(err.message);
     throw err;
   }
-  const { server, url } = await api.start({ config, seed: !values["no-seed"] });
-  process.stdout.write(`govdiffusion API listening on ${url}\n`);
-  server.log.info({ url }, "listening");
+  const server = await api.serve({ config, seed: !values["no-seed"] });
+  process.stdout.write(`govdiffusion API listening on ${server.url}\n`);
+  server.log.info({ url: server.url, workers: config.workers }, "listening");
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -34,6 +34,9 @@ export function modelRepository(db: Db): Repositories["models"] {
       const r = await db.fittedModel.findUnique({ where: { fingerprint } });
       return r ? toModel(r) : null;
     },
+    async exists(id) {
+      return (await db.fittedModel.findUnique({ where: { id }, select: { id: true } })) !== null;
+    },
     async list() {
       return (await db.fittedModel.findMany({ orderBy: { id: "asc" } })).map(toModel);
     },

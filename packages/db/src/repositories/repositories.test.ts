@@ -95,6 +95,8 @@ describe("models and scenarios", () => {
     expect(await repos.models.byId(m.id)).toEqual(m);
     expect(await repos.models.byFingerprint("f1")).toEqual(m);
     expect(await repos.models.byFingerprint("nope")).toBeNull();
+    expect(await repos.models.exists(m.id)).toBe(true);
+    expect(await repos.models.exists(m.id + 1000)).toBe(false);
     await expect(repos.models.create({ name: "again", spec, result, fingerprint: "f1" })).rejects.toBeInstanceOf(ConflictError);
     expect((await repos.models.list()).map((x) => x.id)).toEqual([m.id]);
   });
@@ -109,6 +111,7 @@ describe("models and scenarios", () => {
     await expect(repos.scenarios.create({ modelId: 999999, name: "x", interventions: [], options: {}, result: outcome })).rejects.toBeInstanceOf(NotFoundError);
     expect((await repos.scenarios.list({ modelId: m.id })).map((x) => x.id)).toEqual([s.id]);
     expect(await repos.models.delete(m.id)).toBe(true);
+    expect(await repos.models.exists(m.id)).toBe(false);
     expect(await repos.scenarios.byId(s.id)).toBeNull();
     expect(await repos.scenarios.delete(s.id)).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { EstimationError, firstNonFinite, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
 import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
-import { NotFoundError, ValidationError } from "@govdiffusion/db";
+import { ConflictError, NotFoundError, ValidationError } from "@govdiffusion/db";
 import { GraphQLError } from "graphql";
 import { degenerateModel, degenerateReason } from "./finite.js";
 
@@ -99,7 +99,14 @@ export class ModelService {
         extensions: { code: "ESTIMATION_FAILED", reason: "NON_FINITE" },
       });
     }
-    return this.data.repos.models.create({ name: cmd.name.trim(), spec, result, fingerprint });
+    try {
+      return await this.data.repos.models.create({ name: cmd.name.trim(), spec, result, fingerprint });
+    } catch (err) {
+      // The same spec fitted concurrently (another request, server process or replica) was stored first.
+      const stored = err instanceof ConflictError ? await this.data.repos.models.byFingerprint(fingerprint) : null;
+      if (stored) return stored;
+      throw err;
+    }
   }
 
   /**

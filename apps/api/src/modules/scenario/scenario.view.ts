@@ -6,7 +6,20 @@ import type { WhatIfResult } from "./what-if.service.js";
 
 const copy = (e: Estimate): Estimate => ({ estimate: e.estimate, stdError: e.stdError, lower: e.lower, upper: e.upper });
 
+/**
+ * Views of cached what-if results: a repeated whatIf returns the same WhatIfResult object (the
+ * service's result cache), so its view (111 county objects) is built once, not per request.
+ * Views are read-only to resolvers.
+ */
+const views = new WeakMap<WhatIfResult, ScenarioResult>();
+
 export function toScenarioResult(r: WhatIfResult): ScenarioResult {
+  let view = views.get(r);
+  if (!view) views.set(r, (view = buildScenarioResult(r)));
+  return view;
+}
+
+function buildScenarioResult(r: WhatIfResult): ScenarioResult {
   const o = r.outcome;
   const counties: ScenarioCounty[] = o.rows.map((row, i) => {
     const id = r.rows[i];

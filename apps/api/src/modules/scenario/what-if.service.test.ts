@@ -3,7 +3,7 @@ import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/
 import { describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { fakeDataAccess } from "../../testing.js";
-import { WhatIfService } from "./what-if.service.js";
+import { MODEL_RECHECK_MS, WhatIfService } from "./what-if.service.js";
 
 // 12 counties in two prefectures, one year; y depends on x.
 const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
@@ -24,8 +24,17 @@ const model: StoredModel = {
 
 function service() {
   let frames = 0;
+  let lookups = 0;
+  let clock = 0;
+  const stored = new Set([7]);
   const data = fakeDataAccess({
-    models: { byId: async (id) => (id === 7 ? model : null) },
+    models: {
+      byId: async (id) => (stored.has(id) ? model : null),
+      exists: async (id) => {
+        lookups++;
+        return stored.has(id);
+      },
+    },
     counties: { list: async () => codes.map((c, i) => ({ code: c, name: `county ${i}`, nameEn: "", kind: "county" as const, prefectureCode: frame.rows[i]!.prefectureCode })) },
     observations: { years: async () => [2019, 2020] },
     buildAnalysisFrame: async () => {
@@ -33,7 +42,14 @@ function service() {
       return frame;
     },
   });
-  return { svc: new WhatIfService(data, { maxDraws: 500 }), frames: () => frames };
+  return {
+    svc: new WhatIfService(data, { maxDraws: 500 }, () => clock),
+    frames: () => frames,
+    lookups: () => lookups,
+    /** Deletes the model behind the service's back, as another server process would. */
+    deleteElsewhere: (id: number) => stored.delete(id),
+    advance: (ms: number) => (clock += ms),
+  };
 }
 
 describe("WhatIfService", () => {
@@ -81,6 +97,23 @@ describe("WhatIfService", () => {
     // errors are not cached
     await expect(svc.run(7, [{ indicator: "y", operation: "set", value: 1 }])).rejects.toBeInstanceOf(ValidationError);
     await expect(svc.run(7, [{ indicator: "y", operation: "set", value: 1 }])).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("a model deleted by another process is refused once MODEL_RECHECK_MS has passed; existence is looked up once per interval", async () => {
+    const { svc, lookups, deleteElsewhere, advance } = service();
+    const ask = [{ indicator: "x", operation: "scale" as const, value: 1.1 }];
+    const a = await svc.run(7, ask);
+    await Promise.all([svc.run(7, ask), svc.run(7, ask), svc.run(7, [])]);
+    expect(lookups()).toBe(1);
+    deleteElsewhere(7);
+    advance(MODEL_RECHECK_MS - 1);
+    expect(await svc.run(7, ask)).toBe(a); // still trusted within the interval
+    advance(1);
+    await expect(svc.run(7, ask)).rejects.toMatchObject({ field: "modelId", reason: "UNKNOWN_MODEL" });
+    expect(lookups()).toBe(2);
+    // nothing of the deleted model is kept: the next question looks again, and fails again
+    await expect(svc.run(7, [])).rejects.toMatchObject({ field: "modelId", reason: "UNKNOWN_MODEL" });
+    expect(lookups()).toBe(3);
   });
 
   it("names the offending field", async () => {

@@ -49,6 +49,8 @@ export interface WhatIfResult {
 }
 
 const MAX_CACHED_BASELINES = 256;
+/** How long a model's existence is trusted before a what-if checks again (see WhatIfService.confirmed). */
+export const MODEL_RECHECK_MS = 1000;
 /** What-if results kept (least recently used dropped first); ~50 kB each with 111 counties. */
 const MAX_CACHED_RESULTS = 256;
 
@@ -90,7 +92,16 @@ export class WhatIfService {
   constructor(
     private readonly data: DataAccess,
     private readonly limits: { maxDraws: number },
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * When each model was last confirmed to be stored. deleteModel on this server drops its cached
+   * state at once (invalidate); a deletion by another server process (GOVDIFFUSION_WORKERS > 1,
+   * another replica) is noticed at the first what-if after MODEL_RECHECK_MS, at the cost of one
+   * primary-key lookup per model per interval.
+   */
+  private readonly confirmed = new Map<number, { at: number; check: Promise<void> }>();
 
   /**
    * A what-if is deterministic for (model, interventions, options) (simulation draws too: the seed
@@ -100,9 +111,25 @@ export class WhatIfService {
   /** Bumped by invalidate(), so a what-if that was running meanwhile does not cache a deleted model's result. */
   private generation = 0;
 
+  private confirmStored(modelId: number): Promise<void> {
+    const check = this.data.repos.models.exists(modelId).then((stored) => {
+      if (!stored) {
+        this.invalidate(modelId);
+        throw new NotFoundError(`model ${modelId} not found`, "modelId");
+      }
+    });
+    const entry = { at: this.now(), check };
+    this.confirmed.set(modelId, entry);
+    check.catch(() => {
+      if (this.confirmed.get(modelId) === entry) this.confirmed.delete(modelId); // an unknown id may be created later
+    });
+    return check;
+  }
+
   /** Drops prepared state and cached results of a model (after deleteModel). */
   invalidate(modelId: number): void {
     this.generation++;
+    this.confirmed.delete(modelId);
     for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
     for (const key of this.results.keys()) if (key.startsWith(`${modelId}:`)) this.results.delete(key);
   }
@@ -124,6 +151,8 @@ export class WhatIfService {
   }
 
   private async runUnprefixed(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions): Promise<WhatIfResult> {
+    const seen = this.confirmed.get(modelId);
+    await (seen && this.now() - seen.at < MODEL_RECHECK_MS ? seen.check : this.confirmStored(modelId));
     const key = `${modelId}:${JSON.stringify([interventions, options])}`;
     const hit = this.results.get(key);
     if (hit) {

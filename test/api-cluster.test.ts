@@ -1,0 +1,75 @@
+/**
+ * `govdiffusion serve` with GOVDIFFUSION_WORKERS=2: both server processes answer on one port, a
+ * model deleted through one of them is refused by all within WhatIfService's recheck interval, and
+ * SIGTERM stops the primary and every worker.
+ */
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, spawnServe, type TestDatabase } from "./api-harness.js";
+
+const KEY = "cluster-test-key-0123456789";
+let db: TestDatabase;
+let child: ChildProcess;
+let url: string;
+let stderr: () => string;
+/** The log lines of request handling, as parsed JSON. */
+const requests: { worker?: number; operationName?: string }[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase("cluster");
+  ({ child, url, stderr } = await spawnServe(
+    { DATABASE_URL: db.url, LOG_LEVEL: "info", GOVDIFFUSION_API_KEYS: KEY, GOVDIFFUSION_WORKERS: "2" },
+    (line) => {
+      if (!line.startsWith("{")) return;
+      const entry = JSON.parse(line) as { msg?: string; worker?: number; operationName?: string };
+      if (entry.msg === "graphql request") requests.push(entry);
+    },
+  ));
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  await db?.drop();
+});
+
+/** A fresh connection each time, so the primary hands requests to both workers in turn. */
+const gql = (query: string, variables: Record<string, unknown> = {}, key?: string) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", connection: "close", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  }).then((r) => r.json() as Promise<any>);
+
+const WHAT_IF = `query WhatIf($m: Int!) { whatIf(modelId: $m, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }]) { difference { estimate } } }`;
+
+const workerPids = (): number[] =>
+  execFileSync("ps", ["-o", "pid=", "--ppid", String(child.pid)], { encoding: "utf8" }).split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+
+describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
+  it("both workers answer; a model deleted through one is refused by all within a second; SIGTERM stops every process", async () => {
+    expect(workerPids()).toHaveLength(2);
+    const { data } = await gql("{ models { id } }");
+    const modelId = data.models[0].id as number;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gql(WHAT_IF, { m: modelId })));
+    const estimates = new Set(answers.map((a) => a.data.whatIf.difference.estimate));
+    expect(estimates.size).toBe(1); // the same number from either process
+    await new Promise((r) => setTimeout(r, 200)); // the last log lines
+    const servedBy = new Set(requests.filter((r) => r.operationName === "WhatIf").map((r) => r.worker));
+    expect([...servedBy].sort()).toEqual([1, 2]);
+
+    const del = await gql(`mutation($id: Int!) { deleteModel(id: $id) }`, { id: modelId }, KEY);
+    expect(del.data.deleteModel).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100)); // MODEL_RECHECK_MS
+    const after = await Promise.all(Array.from({ length: 6 }, () => gql(WHAT_IF, { m: modelId })));
+    for (const a of after) expect(a.errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId", reason: "UNKNOWN_MODEL" });
+
+    const pids = workerPids();
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const [code] = await exited;
+    expect(code).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // no worker left behind
+    expect(stderr()).toBe("");
+  });
+});
