@@ -1,7 +1,7 @@
 /**
  * `govdiffusion serve` with GOVDIFFUSION_WORKERS=2: both server processes answer on one port, a
- * model deleted through one of them is refused by all within WhatIfService's recheck interval, and
- * SIGTERM stops the primary and every worker.
+ * model deleted through one of them is refused by all within WhatIfService's recheck interval, a
+ * worker that dies is replaced, and SIGTERM stops the primary and every worker, even one starting.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -13,8 +13,9 @@ let db: TestDatabase;
 let child: ChildProcess;
 let url: string;
 let stderr: () => string;
-/** The log lines of request handling, as parsed JSON. */
-const requests: { worker?: number; operationName?: string }[] = [];
+/** The JSON log lines. */
+const logs: { msg?: string; worker?: number; operationName?: string }[] = [];
+const requests = () => logs.filter((l) => l.msg === "graphql request");
 
 beforeAll(async () => {
   db = await createTestDatabase("cluster");
@@ -22,8 +23,7 @@ beforeAll(async () => {
     { DATABASE_URL: db.url, LOG_LEVEL: "info", GOVDIFFUSION_API_KEYS: KEY, GOVDIFFUSION_WORKERS: "2" },
     (line) => {
       if (!line.startsWith("{")) return;
-      const entry = JSON.parse(line) as { msg?: string; worker?: number; operationName?: string };
-      if (entry.msg === "graphql request") requests.push(entry);
+      logs.push(JSON.parse(line) as { msg?: string; worker?: number; operationName?: string });
     },
   ));
 });
@@ -47,7 +47,7 @@ const workerPids = (): number[] =>
   execFileSync("ps", ["-o", "pid=", "--ppid", String(child.pid)], { encoding: "utf8" }).split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
 
 describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
-  it("both workers answer; a model deleted through one is refused by all within a second; SIGTERM stops every process", async () => {
+  it("both workers answer; a model deleted through one is refused by all within a second; a dead worker is replaced; SIGTERM stops every process", async () => {
     expect(workerPids()).toHaveLength(2);
     const { data } = await gql("{ models { id } }");
     const modelId = data.models[0].id as number;
@@ -55,7 +55,7 @@ describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
     const estimates = new Set(answers.map((a) => a.data.whatIf.difference.estimate));
     expect(estimates.size).toBe(1); // the same number from either process
     await new Promise((r) => setTimeout(r, 200)); // the last log lines
-    const servedBy = new Set(requests.filter((r) => r.operationName === "WhatIf").map((r) => r.worker));
+    const servedBy = new Set(requests().filter((r) => r.operationName === "WhatIf").map((r) => r.worker));
     expect([...servedBy].sort()).toEqual([1, 2]);
 
     const del = await gql(`mutation($id: Int!) { deleteModel(id: $id) }`, { id: modelId }, KEY);
@@ -64,7 +64,14 @@ describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
     const after = await Promise.all(Array.from({ length: 6 }, () => gql(WHAT_IF, { m: modelId })));
     for (const a of after) expect(a.errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId", reason: "UNKNOWN_MODEL" });
 
+    // A worker that dies is replaced; SIGTERM while the replacement is still starting stops it too.
+    const [victim, survivor] = workerPids();
+    process.kill(victim!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logs.some((l) => l.msg === "server worker died; starting another")).toBe(true);
     const pids = workerPids();
+    expect(pids).toContain(survivor);
+    expect(pids).toHaveLength(2);
     const exited = once(child, "exit");
     child.kill("SIGTERM");
     const [code] = await exited;

@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiServer, type ApiServer } from "./app.js";
 import { hashApiKey } from "./config.js";
@@ -117,6 +119,29 @@ describe("HTTP plumbing", () => {
     const nf = await fetch(`${base}/nope`);
     expect(nf.status).toBe(404);
     expect(nf.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("a UTF-8 byte-order mark is accepted; another charset gets 415; a 413 closes the connection", async () => {
+    const bom = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: '\uFEFF{"query":"{ __typename }"}' });
+    expect(await bom.json()).toEqual({ data: { __typename: "Query" } });
+    const utf16 = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json; charset=utf-16le" }, body: "{}" });
+    expect(utf16.status).toBe(415);
+    expect(((await utf16.json()) as any).errors[0].extensions.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    const big = await post({ query: "{ __typename }", variables: { pad: "x".repeat(6000) } });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("connection")).toBe("close");
+  });
+
+  it("a client that goes away mid-body is not logged as a server error", async () => {
+    const { port } = new URL(endpoint);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write("POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nx-request-id: gone-1\r\n\r\n{\"query\":");
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines.filter((l) => l["reqId"] === "gone-1" && (l["level"] as number) >= 50)).toEqual([]);
+    expect((await post({ query: "{ __typename }" })).status).toBe(200);
   });
 
   it("CSRF: a simple (non-JSON) POST is refused", async () => {

@@ -10,7 +10,7 @@ import type { ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Services } from "./context.js";
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
-import { applyCors, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
+import { applyCors, charsetOf, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
@@ -124,6 +124,10 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     if (method === "POST") {
       const text = await readBody(req, config.bodyLimitBytes);
       if (text instanceof HttpError) return sendJsonError(res, text.status, text.code, text.message);
+      const charset = charsetOf(req.headers["content-type"]);
+      if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+        return sendJsonError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `request bodies must be UTF-8, got charset=${charset}`);
+      }
       if (isJson(req.headers["content-type"])) {
         try {
           body = text === "" ? {} : JSON.parse(text);

@@ -1,9 +1,10 @@
-// One server process of a cluster (see cluster.ts): serves on the port the primary shares, stops
-// gracefully when the primary says so, when signalled, or when the primary is gone.
+// One server process of a cluster (see cluster.ts): serves on the port the primary shares and
+// stops gracefully on SIGTERM (from the primary's stop()) or SIGINT. If the primary dies, Node's
+// cluster code exits the worker at once (in-flight requests are cut off).
 import "reflect-metadata";
 import cluster from "node:cluster";
 import { createDb } from "@govdiffusion/db";
-import { createApiServer } from "./app.js";
+import { createApiServer, type ApiServer } from "./app.js";
 import { decodeWorkerConfig, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster.js";
 import { createDataAccess } from "./db-access.js";
 import { createLogger } from "./logger.js";
@@ -12,14 +13,14 @@ const text = process.env[WORKER_CONFIG_ENV];
 if (!text || !cluster.isWorker) throw new Error(`cluster-worker runs only as a worker forked by startCluster (${WORKER_CONFIG_ENV} unset)`);
 const config = decodeWorkerConfig(text);
 const log = createLogger(config.logLevel).child({ worker: cluster.worker!.id });
-const server = await createApiServer({ config, data: createDataAccess(createDb({ url: config.databaseUrl })), log });
-const { url, port } = await server.listen();
-process.send!({ type: "listening", url, port } satisfies WorkerMessage);
 
+let server: ApiServer | undefined;
 let stopping = false;
 const stop = (why: string) => {
   if (stopping) return;
   stopping = true;
+  // Not listening yet: nothing is in flight.
+  if (!server?.httpServer.listening) process.exit(0);
   log.info({ why }, "worker stopping: finishing in-flight requests");
   server.stop().then(
     () => process.exit(0),
@@ -29,10 +30,12 @@ const stop = (why: string) => {
     },
   );
 };
-process.on("message", (m: { type?: string }) => {
-  if (m.type === "stop") stop("primary");
-});
-// Ctrl-C reaches every process of the group, the primary included; each worker drains on its own.
+// Before anything slow, so a stop that arrives while the server starts is not lost. The primary
+// stops workers with SIGTERM; Ctrl-C sends SIGINT to every process of the group.
 process.once("SIGINT", () => stop("SIGINT"));
 process.once("SIGTERM", () => stop("SIGTERM"));
-process.once("disconnect", () => stop("primary gone"));
+
+server = await createApiServer({ config, data: createDataAccess(createDb({ url: config.databaseUrl })), log });
+const { url, port } = await server.listen();
+if (stopping) await server.stop().then(() => process.exit(0));
+process.send!({ type: "listening", url, port } satisfies WorkerMessage);

@@ -10,11 +10,15 @@ import { createLogger, type Logger } from "./logger.js";
  * requests a 2-core machine answers (apps/api/README.md, Speed).
  *
  * The primary migrates (and seeds) the database once, forks the workers, replaces one that
- * crashes, and on stop() has each finish its in-flight requests. Workers share nothing in memory:
+ * crashes (and exits if the replacement cannot start), and on stop() has each finish its in-flight
+ * requests (killing one still busy after STOP_TIMEOUT_MS). Workers share nothing in memory:
  * each keeps its own caches, which hold only what does not change (fitted models are immutable;
  * county lists expire after a minute) or are checked against the database (a model deleted through
  * another worker is refused within a second, see WhatIfService.confirmed).
  */
+
+/** How long stop() lets a worker finish its in-flight requests before killing it. */
+export const STOP_TIMEOUT_MS = 30_000;
 
 /** The worker's configuration travels in this environment variable, as JSON (key hashes in hex). */
 export const WORKER_CONFIG_ENV = "GOVDIFFUSION_WORKER_CONFIG";
@@ -74,7 +78,15 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
         if (!listening) return reject(new Error(`a server worker exited (${signal ?? `code ${code}`}) before it listened; see its log above`));
         if (stopping || (code === 0 && signal === null)) return; // stopped on purpose
         log.error({ worker: worker.id, code, signal }, "server worker died; starting another");
-        fork().catch((err: unknown) => log.error({ err }, "could not replace the server worker"));
+        fork().catch((err: unknown) => {
+          if (stopping) return;
+          // A worker that cannot even start again points at something lasting (database gone, port
+          // taken): exit, so a supervisor (systemd, Kubernetes) restarts the whole server.
+          log.fatal({ err }, "could not replace the server worker; exiting");
+          stopping = true;
+          for (const w of workers) w.process.kill("SIGKILL");
+          process.exit(1);
+        });
       });
     });
 
@@ -98,8 +110,15 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
       stopped ??= Promise.all(
         [...workers].map((w) => {
           const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-          if (w.isConnected()) w.send({ type: "stop" });
-          return exited;
+          // A signal rather than a message: a worker still loading has no message listener yet, and
+          // SIGTERM's default action ends it; once started, its handler drains it (cluster-worker.ts).
+          w.process.kill("SIGTERM");
+          // A request that never finishes must not keep the server up forever.
+          const timer = setTimeout(() => {
+            log.warn({ worker: w.id, afterMs: STOP_TIMEOUT_MS }, "worker still draining; killing it");
+            w.process.kill("SIGKILL");
+          }, STOP_TIMEOUT_MS);
+          return exited.finally(() => clearTimeout(timer));
         }),
       ).then(() => undefined);
       return stopped;

@@ -14,7 +14,11 @@ export class HttpError {
   ) {}
 }
 
-/** The request body as text, or a 413 HttpError once it passes `limit` bytes (the rest is discarded, unread). */
+/**
+ * The request body as UTF-8 text (a leading byte-order mark dropped), or an HttpError: 413 once it
+ * passes `limit` bytes (the rest is discarded, and the reply closes the connection so a huge upload
+ * stops), 400 when the client goes away mid-body (nobody is there to read the reply).
+ */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<string | HttpError> {
   const tooLarge = new HttpError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${limit} bytes`);
   const declared = Number(req.headers["content-length"]);
@@ -22,7 +26,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
     req.resume();
     return Promise.resolve(tooLarge);
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -36,9 +40,21 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
       chunks.push(chunk);
     };
     req.on("data", onData);
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
+    req.once("end", () => {
+      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
+    req.once("error", () => resolve(ABORTED));
   });
+}
+
+/** A body cut short by the client (ECONNRESET, "aborted"): answered, never logged as a server error. */
+export const ABORTED = new HttpError(400, "BAD_REQUEST", "request aborted before its body was complete");
+
+/** The charset parameter of a Content-Type, lower case, or undefined. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "");
+  return m ? m[1]!.toLowerCase() : undefined;
 }
 
 /** application/json, or any +json type, with or without parameters. */
@@ -50,8 +66,9 @@ export function isJson(contentType: string | undefined): boolean {
 }
 
 /**
- * CORS for an allowed origin (`true`: any): the origin is echoed back, never "*", so browsers may
- * send credentials. Answers a preflight (OPTIONS) itself and returns true then; a request from an
+ * CORS for an allowed origin (`true`: any): the origin is echoed back (with Vary: Origin) rather
+ * than "*", so caches keep one answer per origin. Credentials are not allowed (no cookies here:
+ * API keys travel in the Authorization header, which a preflight must list). Answers a preflight (OPTIONS) itself and returns true then; a request from an
  * origin not allowed gets no Access-Control-* header and the browser blocks it.
  */
 export function applyCors(req: http.IncomingMessage, res: http.ServerResponse, allowed: string[] | true): boolean {
@@ -83,6 +100,8 @@ export function sendText(res: http.ServerResponse, status: number, text: string)
 /** An error outside GraphQL execution (body too large, malformed JSON), in the GraphQL response shape clients parse. */
 export function sendJsonError(res: http.ServerResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  // After a 413 the rest of the body is not wanted: close rather than read it all to keep the connection.
+  if (status === 413) res.setHeader("connection", "close");
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }

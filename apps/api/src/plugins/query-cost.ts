@@ -47,7 +47,9 @@ export function queryCost(schema: GraphQLSchema, document: Parameters<typeof get
 }
 
 /** Costs remembered per document (oldest dropped first): one per distinct operation and variables. */
-const MAX_COSTS_PER_DOCUMENT = 64;
+const MAX_COSTS_PER_DOCUMENT = 16;
+/** Longest operation name + variables (JSON) whose cost is remembered. */
+const MAX_KEY_LENGTH = 512;
 
 /**
  * Refuses an operation whose estimated cost (list sizes multiplied through the nesting) exceeds
@@ -74,8 +76,12 @@ export function queryCostPlugin<T extends object>(maxCost: number): ApolloServer
               // Variables that do not match their types: execution refuses them with BAD_USER_INPUT, unresolved.
               cost = null;
             }
-            if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
-            costs.set(key, cost);
+            // Large variables (an importDataset CSV) are not kept: memory stays under
+            // MAX_COSTS_PER_DOCUMENT × MAX_KEY_LENGTH per document Apollo keeps.
+            if (key.length <= MAX_KEY_LENGTH) {
+              if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
+              costs.set(key, cost);
+            }
           }
           if (cost === null) return;
           if (cost > maxCost) {

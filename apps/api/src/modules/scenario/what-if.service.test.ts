@@ -22,7 +22,7 @@ const model: StoredModel = {
   id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0),
 };
 
-function service() {
+function service(opts: { frameDelayMs?: number } = {}) {
   let frames = 0;
   let lookups = 0;
   let clock = 0;
@@ -39,6 +39,7 @@ function service() {
     observations: { years: async () => [2019, 2020] },
     buildAnalysisFrame: async () => {
       frames++;
+      if (opts.frameDelayMs) await new Promise((r) => setTimeout(r, opts.frameDelayMs));
       return frame;
     },
   });
@@ -114,6 +115,16 @@ describe("WhatIfService", () => {
     // nothing of the deleted model is kept: the next question looks again, and fails again
     await expect(svc.run(7, [])).rejects.toMatchObject({ field: "modelId", reason: "UNKNOWN_MODEL" });
     expect(lookups()).toBe(3);
+  });
+
+  it("asking about an unknown model does not stop another model's result being cached", async () => {
+    const { svc } = service({ frameDelayMs: 30 });
+    const ask = [{ indicator: "x", operation: "scale" as const, value: 1.1 }];
+    const first = svc.run(7, ask); // preparing model 7's baseline for 30 ms
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(svc.run(8, ask)).rejects.toMatchObject({ reason: "UNKNOWN_MODEL" });
+    const a = await first;
+    expect(await svc.run(7, ask)).toBe(a);
   });
 
   it("names the offending field", async () => {

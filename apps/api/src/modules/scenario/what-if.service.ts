@@ -114,7 +114,7 @@ export class WhatIfService {
   private confirmStored(modelId: number): Promise<void> {
     const check = this.data.repos.models.exists(modelId).then((stored) => {
       if (!stored) {
-        this.invalidate(modelId);
+        this.forget(modelId);
         throw new NotFoundError(`model ${modelId} not found`, "modelId");
       }
     });
@@ -129,6 +129,14 @@ export class WhatIfService {
   /** Drops prepared state and cached results of a model (after deleteModel). */
   invalidate(modelId: number): void {
     this.generation++;
+    this.forget(modelId);
+  }
+
+  /**
+   * Drops what is kept of a model found missing. Unlike invalidate() the generation stays: a
+   * what-if for an unknown id (anyone may ask) must not stop other models' results being cached.
+   */
+  private forget(modelId: number): void {
     this.confirmed.delete(modelId);
     for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
     for (const key of this.results.keys()) if (key.startsWith(`${modelId}:`)) this.results.delete(key);
