@@ -382,6 +382,37 @@ describe("mutations", () => {
     expect((await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id }, { key: API_KEY })).data.deleteModel).toBe(true);
   });
 
+  it("a repeated whatIf-only query is answered from the response cache, until its model is deleted", async () => {
+    const fit = await gql(api.endpoint, FIT, { input: { ...fitInput, name: "cached", seType: "HC0" } }, { key: API_KEY });
+    const id = fit.data.fitModel.id as number;
+    const vars = { modelId: id, interventions: [{ indicator: "fiscal_revenue", operation: "SCALE", value: 1.07 }] };
+    const first = await gql(api.endpoint, WHAT_IF, vars);
+    expect(first.errors).toBeUndefined();
+    expect(first.headers.get("x-what-if-cache")).toBe("miss");
+    const second = await gql(api.endpoint, WHAT_IF, vars);
+    expect(second.headers.get("x-what-if-cache")).toBe("hit");
+    expect(second.data).toEqual(first.data);
+    // other variables are another question
+    const other = await gql(api.endpoint, WHAT_IF, { ...vars, options: { confidenceLevel: 0.9 } });
+    expect(other.headers.get("x-what-if-cache")).toBe("miss");
+    expect(other.data.whatIf.difference.upper).toBeLessThan(first.data.whatIf.difference.upper);
+    // a query that also reads something else is never answered from the cache
+    const mixed = await gql(api.endpoint, `query($m: Int!) { models { id } whatIf(modelId: $m, interventions: []) { baselineTotal } }`, { m: id });
+    expect(mixed.headers.get("x-what-if-cache")).toBeNull();
+    expect((await gql(api.endpoint, "{ __typename }")).headers.get("x-what-if-cache")).toBeNull();
+    // errors are not kept
+    const bad = { ...vars, interventions: [{ indicator: "no_such", operation: "SCALE", value: 1 }] };
+    for (let i = 0; i < 2; i++) {
+      const r = await gql(api.endpoint, WHAT_IF, bad);
+      expect(ext(r)).toMatchObject({ code: "BAD_USER_INPUT", reason: "UNKNOWN_INDICATOR" });
+      expect(r.headers.get("x-what-if-cache")).toBe("miss");
+    }
+    expect((await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id }, { key: API_KEY })).data.deleteModel).toBe(true);
+    const gone = await gql(api.endpoint, WHAT_IF, vars);
+    expect(ext(gone)).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId", reason: "UNKNOWN_MODEL" });
+    expect(gone.headers.get("x-what-if-cache")).toBe("miss");
+  });
+
   it("exposure and peer terms are carried into what-ifs: exposure ×1.1 multiplies every prediction by exactly 1.1", async () => {
     const input = {
       ...fitInput, name: "exposure + peer", seType: "OIM", predictors: ["fiscal_revenue", "mobile_users"],

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
+import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
 import { getSchema } from "./schema.js";
 
 export interface ApiServer {
@@ -75,6 +76,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       ApolloServerPluginCacheControlDisabled(),
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
+      whatIfResponseCache(services.whatIf),
       { async serverWillStart() { return { async serverWillStop() { await data.close(); } }; } },
     ],
   });
@@ -88,6 +90,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       principal,
       services,
       loaders: createLoaders(data, services.reference),
+      whatIfModels: [],
       log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
     };
   };

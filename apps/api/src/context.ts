@@ -41,6 +41,8 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   log: Logger;
+  /** Models whose what-ifs this request answered (the what-if response cache re-checks them on a hit). */
+  whatIfModels: number[];
 }
 
 /** Services are created once per server: they hold the prepared what-if state cache. */

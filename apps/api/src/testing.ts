@@ -52,6 +52,7 @@ export function testContext(data: DataAccess, opts: { principal?: Principal | nu
     principal: opts.principal ?? null,
     services,
     loaders: createLoaders(data, services.reference),
+    whatIfModels: [],
     log: (opts.log ?? createLogger("silent")).child({ reqId: "test-request" }),
   };
 }

@@ -15,7 +15,9 @@ export class ScenarioResolver {
     @Arg("options", () => WhatIfOptions, { nullable: true }) options: WhatIfOptions | null,
     @Ctx() ctx: Context,
   ): Promise<ScenarioResult> {
-    return toScenarioResult(await ctx.services.whatIf.run(modelId, interventions, options ?? {}));
+    const result = await ctx.services.whatIf.run(modelId, interventions, options ?? {});
+    ctx.whatIfModels.push(modelId);
+    return toScenarioResult(result);
   }
 
   @Query(() => [Scenario], { description: "Saved scenarios, of one model or all." })

@@ -111,6 +111,20 @@ export class WhatIfService {
   /** Bumped by invalidate(), so a what-if that was running meanwhile does not cache a deleted model's result. */
   private generation = 0;
 
+  /** Bumped by invalidate(): what was computed under an older generation may be stale. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * Resolves when the model is still stored (looked up at most once per MODEL_RECHECK_MS); rejects
+   * with NotFoundError (field modelId) when it is gone, dropping everything kept of it.
+   */
+  confirm(modelId: number): Promise<void> {
+    const seen = this.confirmed.get(modelId);
+    return seen && this.now() - seen.at < MODEL_RECHECK_MS ? seen.check : this.confirmStored(modelId);
+  }
+
   private confirmStored(modelId: number): Promise<void> {
     const check = this.data.repos.models.exists(modelId).then((stored) => {
       if (!stored) {
@@ -159,8 +173,7 @@ export class WhatIfService {
   }
 
   private async runUnprefixed(modelId: number, interventions: InterventionCommand[], options: WhatIfCommandOptions): Promise<WhatIfResult> {
-    const seen = this.confirmed.get(modelId);
-    await (seen && this.now() - seen.at < MODEL_RECHECK_MS ? seen.check : this.confirmStored(modelId));
+    await this.confirm(modelId);
     const key = `${modelId}:${JSON.stringify([interventions, options])}`;
     const hit = this.results.get(key);
     if (hit) {

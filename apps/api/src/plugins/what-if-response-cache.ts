@@ -1,0 +1,82 @@
+import { HeaderMap, type ApolloServerPlugin } from "@apollo/server";
+import { Kind, type FormattedExecutionResult, type OperationDefinitionNode } from "graphql";
+import type { Context } from "../context.js";
+import type { WhatIfService } from "../modules/scenario/what-if.service.js";
+
+/** Responses kept (least recently used dropped first); a whatIf with all 111 county rows is ~30 kB. */
+const MAX_ENTRIES = 256;
+/** Longest query hash + operation name + variables (JSON) whose response is kept. */
+const MAX_KEY_LENGTH = 2048;
+
+/** "hit" or "miss" on every whatIf-only response, so clients and tests can see which it was. */
+export const CACHE_HEADER = "x-what-if-cache";
+
+interface Entry {
+  result: FormattedExecutionResult;
+  /** The models the response came from, re-checked on every hit. */
+  models: number[];
+  /** WhatIfService.currentGeneration when the response was computed. */
+  generation: number;
+}
+
+/** A query with at least one root field `whatIf` (aliases allowed), and no others but `__typename`. */
+function onlyWhatIf(operation: OperationDefinitionNode): boolean {
+  const fields = operation.selectionSet.selections;
+  return (
+    operation.operation === "query" &&
+    fields.every((s) => s.kind === Kind.FIELD && (s.name.value === "whatIf" || s.name.value === "__typename")) &&
+    fields.some((s) => s.kind === Kind.FIELD && s.name.value === "whatIf")
+  );
+}
+
+/**
+ * Answers a repeated whatIf-only query with the response computed the first time, skipping
+ * GraphQL execution (argument coercion, resolvers, completion: about a third of the request).
+ * Sound because a what-if is a pure function of its arguments and a fitted model, and models never
+ * change; they can only be deleted, so a hit is served only if (1) no model was deleted through
+ * this process since (WhatIfService generation) and (2) every model it used is still stored
+ * (WhatIfService.confirm: looked up at most once a second, as for every what-if). Responses with
+ * errors are not kept. Authentication still runs first (it is in the context function). The
+ * response header x-what-if-cache says "hit" or "miss".
+ */
+export function whatIfResponseCache(whatIf: WhatIfService): ApolloServerPlugin<Context> {
+  const cacheable = new WeakMap<OperationDefinitionNode, boolean>();
+  const entries = new Map<string, Entry>();
+  return {
+    async requestDidStart() {
+      let key: string | undefined;
+      let generation = 0;
+      let hit = false;
+      return {
+        async responseForOperation({ operation, queryHash, request }) {
+          let ok = cacheable.get(operation);
+          if (ok === undefined) cacheable.set(operation, (ok = onlyWhatIf(operation)));
+          if (!ok) return null;
+          const k = `${queryHash}\u0000${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
+          if (k.length > MAX_KEY_LENGTH) return null;
+          key = k;
+          generation = whatIf.currentGeneration;
+          const entry = entries.get(k);
+          if (!entry) return null;
+          entries.delete(k);
+          if (entry.generation !== generation) return null;
+          try {
+            for (const id of entry.models) await whatIf.confirm(id);
+          } catch {
+            return null; // deleted elsewhere: execute, which answers with the error
+          }
+          entries.set(k, entry); // most recently used last
+          hit = true;
+          return { http: { status: undefined, headers: new HeaderMap([[CACHE_HEADER, "hit"]]) }, body: { kind: "single", singleResult: entry.result } };
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (key === undefined || hit) return;
+          response.http.headers.set(CACHE_HEADER, "miss");
+          if (response.body.kind !== "single" || response.body.singleResult.errors) return;
+          entries.set(key, { result: response.body.singleResult, models: contextValue.whatIfModels, generation });
+          if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+        },
+      };
+    },
+  };
+}
