@@ -407,6 +407,21 @@ describe("mutations", () => {
       expect(ext(r)).toMatchObject({ code: "BAD_USER_INPUT", reason: "UNKNOWN_INDICATOR" });
       expect(r.headers.get("x-what-if-cache")).toBe("miss");
     }
+    // variables JSON cannot tell apart (1e400 parses to Infinity, which JSON writes as null) are not cached
+    const raw = (level: string) =>
+      fetch(api.endpoint, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: `{"query":${JSON.stringify(WHAT_IF)},"variables":{"modelId":${id},"interventions":[],"options":{"confidenceLevel":${level}}}}`,
+      });
+    expect((await raw("null")).status).toBe(200);
+    expect((await raw("null")).headers.get("x-what-if-cache")).toBe("hit");
+    expect((await raw("1e400")).status).toBe(400);
+    // a document whose operation cannot be resolved is Apollo's 400, not an error of the cache
+    const unnamed = await fetch(api.endpoint, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: WHAT_IF, operationName: "NoSuchOperation", variables: vars }),
+    });
+    expect(unnamed.status).toBe(400);
     expect((await gql(api.endpoint, `mutation($id: Int!) { deleteModel(id: $id) }`, { id }, { key: API_KEY })).data.deleteModel).toBe(true);
     const gone = await gql(api.endpoint, WHAT_IF, vars);
     expect(ext(gone)).toMatchObject({ code: "BAD_USER_INPUT", field: "modelId", reason: "UNKNOWN_MODEL" });

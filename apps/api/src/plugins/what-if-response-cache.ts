@@ -3,10 +3,26 @@ import { Kind, type FormattedExecutionResult, type OperationDefinitionNode } fro
 import type { Context } from "../context.js";
 import type { WhatIfService } from "../modules/scenario/what-if.service.js";
 
-/** Responses kept (least recently used dropped first); a whatIf with all 111 county rows is ~30 kB. */
+/** Responses kept (least recently used dropped first); a whatIf with all 111 county rows is ~17 kB. */
 const MAX_ENTRIES = 256;
 /** Longest query hash + operation name + variables (JSON) whose response is kept. */
 const MAX_KEY_LENGTH = 2048;
+/** Largest response kept (JSON characters): with MAX_ENTRIES, tens of MB at most per process. */
+const MAX_RESPONSE_LENGTH = 64 * 1024;
+
+/**
+ * The variables as JSON, or undefined when JSON cannot tell them apart from other values: it
+ * writes NaN and ±Infinity (a body may hold 1e400) as null, and null is often valid where
+ * Infinity is refused.
+ */
+function variablesKey(variables: Record<string, unknown>): string | undefined {
+  let exact = true;
+  const text = JSON.stringify(variables, (_k, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) exact = false;
+    return v;
+  });
+  return exact ? text : undefined;
+}
 
 /** "hit" or "miss" on every whatIf-only response, so clients and tests can see which it was. */
 export const CACHE_HEADER = "x-what-if-cache";
@@ -33,7 +49,8 @@ function onlyWhatIf(operation: OperationDefinitionNode): boolean {
  * Answers a repeated whatIf-only query with the response computed the first time, skipping
  * GraphQL execution (argument coercion, resolvers, completion: about a third of the request).
  * Sound because a what-if is a pure function of its arguments and a fitted model, and models never
- * change; they can only be deleted, so a hit is served only if (1) no model was deleted through
+ * change (nor the observations under them: a dataset in use cannot be replaced); they can only be
+ * deleted, so a hit is served only if (1) no model was deleted through
  * this process since (WhatIfService generation) and (2) every model it used is still stored
  * (WhatIfService.confirm: looked up at most once a second, as for every what-if). Responses with
  * errors are not kept. Authentication still runs first (it is in the context function). The
@@ -49,10 +66,14 @@ export function whatIfResponseCache(whatIf: WhatIfService): ApolloServerPlugin<C
       let hit = false;
       return {
         async responseForOperation({ operation, queryHash, request }) {
+          // No operation (several in the document and no or an unknown operationName): Apollo answers 400.
+          if (!operation) return null;
           let ok = cacheable.get(operation);
           if (ok === undefined) cacheable.set(operation, (ok = onlyWhatIf(operation)));
           if (!ok) return null;
-          const k = `${queryHash}\u0000${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
+          const variables = variablesKey(request.variables ?? {});
+          if (variables === undefined) return null;
+          const k = `${queryHash}\u0000${request.operationName ?? ""}\u0000${variables}`;
           if (k.length > MAX_KEY_LENGTH) return null;
           key = k;
           generation = whatIf.currentGeneration;
@@ -73,6 +94,8 @@ export function whatIfResponseCache(whatIf: WhatIfService): ApolloServerPlugin<C
           if (key === undefined || hit) return;
           response.http.headers.set(CACHE_HEADER, "miss");
           if (response.body.kind !== "single" || response.body.singleResult.errors) return;
+          // Measured on misses only; 15 aliased what-ifs with every county field would be ~1.3 MB.
+          if (JSON.stringify(response.body.singleResult).length > MAX_RESPONSE_LENGTH) return;
           entries.set(key, { result: response.body.singleResult, models: contextValue.whatIfModels, generation });
           if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
         },
