@@ -1,6 +1,7 @@
-import { parse } from "graphql";
+import { getIntrospectionQuery, parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { getSchema } from "../schema.js";
+import { LIMITS } from "../app.js";
 import { queryCost } from "./query-cost.js";
 
 describe("queryCost multiplies by expected list sizes", () => {
@@ -17,5 +18,14 @@ describe("queryCost multiplies by expected list sizes", () => {
     // 15 aliases cost 15 times one
     const aliased = Array.from({ length: 15 }, (_, i) => `a${i}: counties { indicators { value } }`).join(" ");
     expect(cost(`{ ${aliased} }`)).toBe(15 * 111 * 61);
+  });
+
+  it("GraphiQL's introspection query fits the limit; nested introspection does not", async () => {
+    const schema = await getSchema();
+    const cost = (q: string) => queryCost(schema, parse(q));
+    const full = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    expect(cost(full)).toBeLessThan(LIMITS.maxCost);
+    // __schema 1 + types 50 × (1 + fields 5 × (1 + type (1 + fields 5 × (1 + type (1 + fields 5 × (1 + type (1 + fields 5 × 2)))))))
+    expect(cost("{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }")).toBe(78051);
   });
 });

@@ -25,6 +25,18 @@ const LIST_SIZES: Record<string, number> = {
   marginalEffects: 10,
   vif: 10,
   warnings: 5,
+  // Introspection (GraphiQL asks for the whole schema on load): this schema's own sizes, about 50
+  // types of ~5 fields each. Costed like any list, so nested introspection stays bounded.
+  "__Schema.types": 50,
+  "__Schema.directives": 5,
+  "__Type.fields": 5,
+  "__Type.inputFields": 5,
+  "__Type.enumValues": 5,
+  "__Type.interfaces": 1,
+  "__Type.possibleTypes": 1,
+  "__Field.args": 2,
+  "__Directive.args": 2,
+  "__Directive.locations": 5,
 };
 /** Any other list (models, scenarios, predictors, years, covariance rows ...). */
 const DEFAULT_LIST_SIZE = 10;
