@@ -97,6 +97,7 @@ describe("HTTP plumbing", () => {
     expect(other.headers.get("access-control-allow-methods")).toBeNull();
     const res = await post({ query: "{ __typename }" }, { origin: "http://ui.example" });
     expect(res.headers.get("access-control-allow-origin")).toBe("http://ui.example");
+    expect(res.headers.get("access-control-expose-headers")).toBe("x-request-id, x-what-if-cache");
     expect(await res.json()).toEqual({ data: { __typename: "Query" } });
   });
 

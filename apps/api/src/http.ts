@@ -75,7 +75,11 @@ export function applyCors(req: http.IncomingMessage, res: http.ServerResponse, a
   const origin = req.headers.origin;
   res.setHeader("vary", "Origin");
   const ok = origin !== undefined && (allowed === true || allowed.includes(origin));
-  if (ok) res.setHeader("access-control-allow-origin", origin);
+  if (ok) {
+    res.setHeader("access-control-allow-origin", origin);
+    // So front-ends can read them: the id to quote in a support request, and whether a what-if came from the cache.
+    res.setHeader("access-control-expose-headers", "x-request-id, x-what-if-cache");
+  }
   if (req.method !== "OPTIONS") return false;
   if (ok) {
     res.setHeader("access-control-allow-methods", "GET,POST,OPTIONS");
