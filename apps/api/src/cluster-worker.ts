@@ -4,9 +4,9 @@
 import "reflect-metadata";
 import cluster from "node:cluster";
 import { createDb } from "@govdiffusion/db";
-import { createApiServer, type ApiServer } from "./app.js";
+import type { ApiServer } from "./app.js";
 import { decodeWorkerConfig, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster.js";
-import { createDataAccess } from "./db-access.js";
+import { createServer } from "./index.js";
 import { createLogger } from "./logger.js";
 
 const text = process.env[WORKER_CONFIG_ENV];
@@ -35,7 +35,7 @@ const stop = (why: string) => {
 process.once("SIGINT", () => stop("SIGINT"));
 process.once("SIGTERM", () => stop("SIGTERM"));
 
-server = await createApiServer({ config, data: createDataAccess(createDb({ url: config.databaseUrl })), log });
+server = await createServer({ config, db: createDb({ url: config.databaseUrl }), log });
 const { url, port } = await server.listen();
 if (stopping) await server.stop().then(() => process.exit(0));
 process.send!({ type: "listening", url, port } satisfies WorkerMessage);

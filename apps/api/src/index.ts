@@ -12,7 +12,7 @@ export { loadConfig, ConfigError, hashApiKey, resolveDatabaseUrl, DEFAULT_DATABA
 export { createDataAccess } from "./db-access.js";
 export type { DataAccess } from "./data-access.js";
 export { createLogger, type Logger } from "./logger.js";
-export { startCluster, type RunningApi } from "./cluster.js";
+export type { RunningApi } from "./cluster.js";
 export { getSchema } from "./schema.js";
 
 /**

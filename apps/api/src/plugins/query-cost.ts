@@ -4,6 +4,7 @@ import { GraphQLError, getNullableType, isListType, type GraphQLSchema } from "g
 // CommonJS one Apollo and type-graphql use ("Cannot use GraphQLObjectType from another module or realm").
 import { createRequire } from "node:module";
 import type { ComplexityEstimatorArgs, getComplexity as GetComplexity } from "graphql-query-complexity";
+import { requestKey } from "./request-key.js";
 
 const { getComplexity } = createRequire(import.meta.url)("graphql-query-complexity") as { getComplexity: typeof GetComplexity };
 
@@ -79,8 +80,8 @@ export function queryCostPlugin<T extends object>(maxCost: number): ApolloServer
         async didResolveOperation({ schema, document, request, operationName }) {
           let costs = known.get(document);
           if (!costs) known.set(document, (costs = new Map()));
-          const key = `${operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
-          let cost = costs.get(key);
+          const key = requestKey(operationName, request.variables);
+          let cost = key === undefined ? undefined : costs.get(key);
           if (cost === undefined) {
             try {
               cost = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined);
@@ -90,7 +91,7 @@ export function queryCostPlugin<T extends object>(maxCost: number): ApolloServer
             }
             // Large variables (an importDataset CSV) are not kept: memory stays under
             // MAX_COSTS_PER_DOCUMENT × MAX_KEY_LENGTH per document Apollo keeps.
-            if (key.length <= MAX_KEY_LENGTH) {
+            if (key !== undefined && key.length <= MAX_KEY_LENGTH) {
               if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
               costs.set(key, cost);
             }

@@ -2,6 +2,7 @@ import { HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { Kind, type FormattedExecutionResult, type OperationDefinitionNode } from "graphql";
 import type { Context } from "../context.js";
 import type { WhatIfService } from "../modules/scenario/what-if.service.js";
+import { requestKey } from "./request-key.js";
 
 /** Responses kept (least recently used dropped first); a whatIf with all 111 county rows is ~17 kB. */
 const MAX_ENTRIES = 256;
@@ -9,20 +10,6 @@ const MAX_ENTRIES = 256;
 const MAX_KEY_LENGTH = 2048;
 /** Largest response kept (JSON characters): with MAX_ENTRIES, tens of MB at most per process. */
 const MAX_RESPONSE_LENGTH = 64 * 1024;
-
-/**
- * The variables as JSON, or undefined when JSON cannot tell them apart from other values: it
- * writes NaN and ±Infinity (a body may hold 1e400) as null, and null is often valid where
- * Infinity is refused.
- */
-function variablesKey(variables: Record<string, unknown>): string | undefined {
-  let exact = true;
-  const text = JSON.stringify(variables, (_k, v: unknown) => {
-    if (typeof v === "number" && !Number.isFinite(v)) exact = false;
-    return v;
-  });
-  return exact ? text : undefined;
-}
 
 /** "hit" or "miss" on every whatIf-only response, so clients and tests can see which it was. */
 export const CACHE_HEADER = "x-what-if-cache";
@@ -71,9 +58,9 @@ export function whatIfResponseCache(whatIf: WhatIfService): ApolloServerPlugin<C
           let ok = cacheable.get(operation);
           if (ok === undefined) cacheable.set(operation, (ok = onlyWhatIf(operation)));
           if (!ok) return null;
-          const variables = variablesKey(request.variables ?? {});
-          if (variables === undefined) return null;
-          const k = `${queryHash}\u0000${request.operationName ?? ""}\u0000${variables}`;
+          const requestPart = requestKey(request.operationName, request.variables);
+          if (requestPart === undefined) return null;
+          const k = `${queryHash}\u0000${requestPart}`;
           if (k.length > MAX_KEY_LENGTH) return null;
           key = k;
           generation = whatIf.currentGeneration;
