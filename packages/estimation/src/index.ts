@@ -10,3 +10,7 @@ export { predict, probAtLeastOne } from "./predict.js";
 export { applyInterventions } from "./scenario.js";
 export { simulateScenario, probAtLeastOneDerivatives } from "./scenario.js";
 export { createRng, multivariateNormal, covarianceFactor, type Rng } from "./rng.js";
+export {
+  parseFormula, expandFormula, formulaFromPredictors, formulaOf, formulaVariables, termName, sortLevels,
+  type ParsedFormula, type FormulaTerm, type NumericPart, type TermFunction, type ExpandedFormula, type ExpandedColumn,
+} from "./formula.js";
