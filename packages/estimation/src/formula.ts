@@ -402,7 +402,7 @@ export function expandFormula(data: Table, formula: ParsedFormula, opts: { level
       for (let j = first; j < lv.length; j++) {
         const dummy = new Float64Array(col.length);
         for (let i = 0; i < col.length; i++) {
-          const l = labels[i];
+          const l = labels[i] ?? null;
           dummy[i] = l === null ? NaN : index.get(l) === j ? 1 : 0;
         }
         const level = lv[j]!;
