@@ -31,7 +31,7 @@ fixture <- function(name, data, formula, file, family = "negbin2") {
     sprintf('  "logLik": %s', num(as.numeric(logLik(fit)))),
     "}"
   )
-  writeLines(lines, file.path("src", "__fixtures__", paste0("formula-", name, ".json")))
+  writeLines(lines, file.path("src", "__fixtures__", "terms", paste0("formula-", name, ".json")))
 }
 
 # Seizure counts (Thall & Vail 1990), MASS::epil: continuous base and age, period and treatment.

@@ -186,6 +186,9 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
     throw invalid('seType "cluster" needs a cluster column', "cluster");
   }
   if (!["oim", "expected", "hc0", "hc1", "cluster"].includes(seType)) throw invalid(`unknown seType "${String(seType)}"`, "seType");
+  const correction = spec.clusterCorrection ?? "none";
+  if (correction !== "none" && correction !== "cr2") throw invalid(`unknown clusterCorrection "${String(correction)}" (none or cr2)`, "clusterCorrection");
+  if (correction === "cr2" && seType !== "cluster") throw invalid('clusterCorrection "cr2" needs seType "cluster"', "clusterCorrection");
   const level = spec.confidenceLevel ?? 0.95;
   if (!(level > 0 && level < 1)) throw invalid(`confidenceLevel must be between 0 and 1, got ${level}`, "confidenceLevel");
   const seen = new Set<string>();

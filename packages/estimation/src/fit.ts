@@ -16,7 +16,9 @@
  * those of the expanded data (n = sum of weights over the used rows).
  */
 import { buildDesign, INTERCEPT_TERM, type Design } from "./design.js";
+import { clusterRobustCR2 } from "./cr2.js";
 import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js";
+import { studentQuantile, studentTwoSidedPValue } from "./student-t.js";
 import { EstimationError } from "./errors.js";
 import { firstNonFinite } from "./finite.js";
 import { makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
@@ -150,6 +152,26 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     warnings.push({ code: "HESSIAN_NOT_PD", message: "the expected information is not positive definite; standard errors are not available" });
   }
   let vBeta = vScaled === null ? null : congruence(t, vScaled, p);
+  const clusterCorrection = spec.clusterCorrection ?? "none";
+  let satterthwaiteDf: Float64Array | null = null;
+  if (seType === "cluster") {
+    if (design.nClusters < FEW_CLUSTERS) {
+      warnings.push({
+        code: "FEW_CLUSTERS",
+        message:
+          `only ${design.nClusters} clusters (G = ${design.nClusters}); cluster-robust standard errors are biased downward below about ${FEW_CLUSTERS}` +
+          (clusterCorrection === "cr2" ? " (CR2 with Satterthwaite degrees of freedom corrects for this)" : "; use the CR2 correction"),
+      });
+    }
+    if (clusterCorrection === "cr2" && vBeta !== null) {
+      const cr2 = clusterRobustCR2({
+        x: originalDesign(design), n, p, y: gd.y, mu: gd.mu, alpha, weights: design.hasWeights ? design.w : null,
+        cluster: design.cluster!, nClusters: design.nClusters,
+      });
+      vBeta = cr2.covariance;
+      satterthwaiteDf = cr2.df;
+    }
+  }
   if (vBeta !== null && !vBeta.every(Number.isFinite)) {
     // Only reachable with fitted means at the limits of floating point (extreme separation).
     vBeta = null;
@@ -188,14 +210,17 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
     const est = betaOrig[j]!;
     const se = vBeta === null ? null : positiveSqrt(vBeta[j * p + j]!);
     const sd = term === INTERCEPT_TERM ? null : (design.predictorSd[term] ?? null);
-    const lo = se === null ? null : est - zq * se;
-    const hi = se === null ? null : est + zq * se;
+    const df = satterthwaiteDf === null ? null : satterthwaiteDf[j]!;
+    const q = df === null ? zq : studentQuantile(0.5 + level / 2, df);
+    const lo = se === null ? null : est - q * se;
+    const hi = se === null ? null : est + q * se;
     return {
       term,
       estimate: finiteOrNull(est),
       stdError: se,
       z: se === null ? null : finiteOrNull(est / se),
-      pValue: se === null ? null : finiteOrNull(twoSidedPValue(est / se)),
+      pValue: se === null ? null : finiteOrNull(df === null ? twoSidedPValue(est / se) : studentTwoSidedPValue(est / se, df)),
+      ...(df !== null ? { df: finiteOrNull(df) } : {}),
       ciLower: finiteOrNull(lo),
       ciUpper: finiteOrNull(hi),
       irr: finiteOrNull(Math.exp(est)),
@@ -240,6 +265,7 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
       ...(spec.exposure !== undefined ? { exposure: spec.exposure } : {}),
       ...(spec.weights !== undefined ? { weights: spec.weights } : {}),
       ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
+      ...(seType === "cluster" && clusterCorrection === "cr2" ? { clusterCorrection } : {}),
     },
     terms: design.terms,
     n: nObs,
@@ -352,6 +378,17 @@ const SANDWICH_MEAT: RowPassSpec = {
   cross: false,
   code: "const e = (yi - mi) / (1 + a0 * mi); wt = wi * e * e;",
 };
+
+/** Below this many clusters a cluster-robust fit warns FEW_CLUSTERS (Angrist & Pischke's rule of thumb). */
+export const FEW_CLUSTERS = 42;
+
+/** The estimable design columns in original units (row-major n x p), from the scaled design. */
+function originalDesign(design: Design): Float64Array {
+  const { n, p, x, center, scale } = design;
+  const out = new Float64Array(n * p);
+  for (let i = 0, o = 0; i < n; i++, o += p) for (let j = 0; j < p; j++) out[o + j] = center[j]! + scale[j]! * x[o + j]!;
+  return out;
+}
 
 /** X' W X with W = w mu / (1 + alpha mu) (Fisher information of beta at fixed alpha), symmetrised. */
 function expectedInformation(gd: GlmData, alpha: number): Float64Array {

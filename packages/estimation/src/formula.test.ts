@@ -32,7 +32,7 @@ interface FormulaFixture {
   logLik: number;
 }
 const fixture = (name: string): FormulaFixture =>
-  JSON.parse(readFileSync(join(pkgDir, "src", "__fixtures__", `formula-${name}.json`), "utf8")) as FormulaFixture;
+  JSON.parse(readFileSync(join(pkgDir, "src", "__fixtures__", "terms", `formula-${name}.json`), "utf8")) as FormulaFixture;
 
 const rel = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-300);
 

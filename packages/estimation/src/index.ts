@@ -14,3 +14,5 @@ export {
   parseFormula, expandFormula, formulaFromPredictors, formulaOf, formulaVariables, termName, sortLevels,
   type ParsedFormula, type FormulaTerm, type NumericPart, type TermFunction, type ExpandedFormula, type ExpandedColumn,
 } from "./formula.js";
+export { clusterRobustCR2, MAX_CLUSTER_ROWS, type Cr2Input, type Cr2Result } from "./cr2.js";
+export { studentTwoSidedPValue, studentQuantile, incompleteBeta } from "./student-t.js";

@@ -27,6 +27,12 @@ export interface ModelSpec {
   seType?: SeType;
   /** Grouping column, required when seType is "cluster". */
   cluster?: string;
+  /**
+   * With seType "cluster": "none" (default) is the sandwich with G/(G-1) scaling (R sandwich::vcovCL);
+   * "cr2" the bias-reduced CR2 covariance with Satterthwaite degrees of freedom and t-based
+   * p-values and intervals (R clubSandwich::vcovCR(type = "CR2") + coef_test(test = "Satterthwaite")).
+   */
+  clusterCorrection?: "none" | "cr2";
   /** Default 0.95. */
   confidenceLevel?: number;
   /** "drop" (default, as R: later of collinear columns is aliased) or "error". */
@@ -41,7 +47,8 @@ export type WarningCode =
   | "ALPHA_AT_BOUNDARY"
   | "SEPARATION"
   | "NOT_CONVERGED"
-  | "HESSIAN_NOT_PD";
+  | "HESSIAN_NOT_PD"
+  | "FEW_CLUSTERS";
 
 export interface FitWarning {
   code: WarningCode;
@@ -56,8 +63,11 @@ export interface Coefficient {
   /** null when the term is aliased (rank deficiency). */
   estimate: number | null;
   stdError: number | null;
+  /** estimate / stdError (a t statistic when `df` is set). */
   z: number | null;
   pValue: number | null;
+  /** Degrees of freedom of the t reference distribution (CR2 Satterthwaite); null = normal. */
+  df?: number | null;
   ciLower: number | null;
   ciUpper: number | null;
   /** exp(estimate) and its CI (exp of the CI bounds). */
@@ -97,7 +107,7 @@ export interface LrTest {
 export interface FitResult {
   family: Family;
   spec: Required<Pick<ModelSpec, "family" | "outcome" | "predictors" | "intercept" | "seType" | "confidenceLevel">> &
-    Pick<ModelSpec, "offset" | "exposure" | "weights" | "cluster">;
+    Pick<ModelSpec, "offset" | "exposure" | "weights" | "cluster" | "clusterCorrection">;
   /** All terms in design order, including aliased ones. */
   terms: string[];
   /** Fitted rows (after dropping missing). */
