@@ -8,7 +8,7 @@ export { formatSummary } from "./summary.js";
 export { normalCdf, normalQuantile, normalSf, normalPdf, chiSquare1Sf, lgamma, digamma, trigamma } from "./distributions.js";
 export { predict, probAtLeastOne } from "./predict.js";
 export { applyInterventions } from "./scenario.js";
-export { simulateScenario, probAtLeastOneDerivatives } from "./scenario.js";
+export { simulateScenario, probAtLeastOneDerivatives, predictiveIntervals, type PredictiveOptions, type PredictiveOutcome } from "./scenario.js";
 export { createRng, multivariateNormal, covarianceFactor, type Rng } from "./rng.js";
 export {
   parseFormula, expandFormula, formulaFromPredictors, formulaOf, formulaVariables, termName, sortLevels,
