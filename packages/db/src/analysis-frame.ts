@@ -2,18 +2,20 @@
  * County-by-year analysis frames for the estimation core, with the Berry & Berry diffusion terms
  * computed from the outcome of the previous year.
  */
-import type { Cell } from "@govdiffusion/estimation";
+import { createPeerGraph, isPeerTerm, PEER_TERMS, peerTerm, type Cell } from "@govdiffusion/estimation";
 import type { Db } from "./create-db.js";
 import { NotFoundError, ValidationError } from "./errors.js";
 import type { AnalysisFrame, AnalysisFrameRequest, PeerTerm } from "./types.js";
 
-export const PEER_TERMS: readonly PeerTerm[] = ["peer_neighbors", "peer_neighbors_share", "peer_siblings"];
-const isPeer = (k: string): k is PeerTerm => (PEER_TERMS as readonly string[]).includes(k);
+export { PEER_TERMS };
+const isPeer = (k: string): k is PeerTerm => isPeerTerm(k);
 
 /**
  * Builds one row per (county, year) for the requested years, counties being those with any value of
  * the requested indicators in the dataset. Rows with a missing value in any requested column are left
- * out of `table` and listed in `dropped`. Peer terms (by name in `peer` or `predictors`):
+ * out of `table` and listed in `dropped`. Peer terms (by name in `peer` or `predictors`) come from
+ * @govdiffusion/estimation's peerTerm over the county graph, the same function the diffusion
+ * projection calls:
  * - peer_neighbors: mean of the contiguous neighbours' outcome in year-1;
  * - peer_neighbors_share: share of those neighbours with outcome > 0 in year-1;
  * - peer_siblings: mean outcome in year-1 of the other counties of the same prefecture.
@@ -54,32 +56,24 @@ export async function buildAnalysisFrame(db: Db, req: AnalysisFrameRequest): Pro
 
   const counties = await db.county.findMany({ select: { code: true, prefectureCode: true }, orderBy: { code: "asc" } });
   const prefectureOf = new Map(counties.map((c) => [c.code, c.prefectureCode]));
-  const neighbours = new Map<string, string[]>();
-  if (peer.includes("peer_neighbors") || peer.includes("peer_neighbors_share")) {
-    for (const a of await db.countyAdjacency.findMany({ select: { codeA: true, codeB: true } })) {
-      (neighbours.get(a.codeA) ?? neighbours.set(a.codeA, []).get(a.codeA)!).push(a.codeB);
-      (neighbours.get(a.codeB) ?? neighbours.set(a.codeB, []).get(a.codeB)!).push(a.codeA);
-    }
-  }
-  const byPrefecture = new Map<string, string[]>();
-  for (const c of counties) (byPrefecture.get(c.prefectureCode) ?? byPrefecture.set(c.prefectureCode, []).get(c.prefectureCode)!).push(c.code);
+  const unitIndex = new Map(counties.map((c, i) => [c.code, i]));
+  const needsAdjacency = peer.includes("peer_neighbors") || peer.includes("peer_neighbors_share");
+  const edges = needsAdjacency
+    ? (await db.countyAdjacency.findMany({ select: { codeA: true, codeB: true } })).map((a) => [a.codeA, a.codeB] as const)
+    : [];
+  const graph = createPeerGraph({ units: counties.map((c) => c.code), edges, groupOf: counties.map((c) => c.prefectureCode) });
 
-  const outcomeAt = (county: string, year: number) => value.get(`${req.outcome}|${county}|${year}`);
   const outcomeYears = new Set(obs.filter((o) => o.indicatorKey === req.outcome).map((o) => o.year));
-
-  /** Mean (or share > 0) of the previous-year outcome over `others`; see the rules above. */
-  const peerValue = (others: string[], prevYear: number, share: boolean): number | undefined => {
-    if (!outcomeYears.has(prevYear)) return undefined;
-    if (others.length === 0) return 0;
-    let sum = 0;
-    let n = 0;
-    for (const o of others) {
-      const v = outcomeAt(o, prevYear);
-      if (v === undefined || Number.isNaN(v)) continue;
-      sum += share ? (v > 0 ? 1 : 0) : v;
-      n++;
+  /** Each peer term for every county in `year`, from the outcome of year - 1 (missing when that year has none). */
+  const peerCache = new Map<string, Float64Array | null>();
+  const peerValues = (term: PeerTerm, year: number): Float64Array | null => {
+    const key = `${term}|${year}`;
+    if (!peerCache.has(key)) {
+      const prevYear = year - 1;
+      const prev = Float64Array.from(counties, (c) => value.get(`${req.outcome}|${c.code}|${prevYear}`) ?? NaN);
+      peerCache.set(key, outcomeYears.has(prevYear) ? peerTerm(graph, term, prev) : null);
     }
-    return n === 0 ? undefined : sum / n;
+    return peerCache.get(key)!;
   };
 
   const frame: AnalysisFrame = { rows: [], table: {}, dropped: [] };
@@ -90,10 +84,11 @@ export async function buildAnalysisFrame(db: Db, req: AnalysisFrameRequest): Pro
     for (const year of years) {
       const row: Record<string, number | undefined> = {};
       for (const c of columns) {
-        if (c === "peer_neighbors") row[c] = peerValue(neighbours.get(county) ?? [], year - 1, false);
-        else if (c === "peer_neighbors_share") row[c] = peerValue(neighbours.get(county) ?? [], year - 1, true);
-        else if (c === "peer_siblings") row[c] = peerValue((byPrefecture.get(prefectureCode) ?? []).filter((o) => o !== county), year - 1, false);
-        else row[c] = value.get(`${c}|${county}|${year}`);
+        if (isPeer(c)) {
+          const unit = unitIndex.get(county);
+          const values = peerValues(c, year);
+          row[c] = unit === undefined || values === null ? undefined : values[unit];
+        } else row[c] = value.get(`${c}|${county}|${year}`);
       }
       const missing = columns.filter((c) => row[c] === undefined || Number.isNaN(row[c]));
       if (missing.length > 0) {

@@ -16,3 +16,4 @@ export {
 } from "./formula.js";
 export { clusterRobustCR2, MAX_CLUSTER_ROWS, type Cr2Input, type Cr2Result } from "./cr2.js";
 export { studentTwoSidedPValue, studentQuantile, incompleteBeta } from "./student-t.js";
+export { PEER_TERMS, isPeerTerm, createPeerGraph, peerTerm, peerWeights, type PeerTerm, type PeerGraph } from "./diffusion/peer-graph.js";
