@@ -17,3 +17,5 @@ export {
 export { clusterRobustCR2, MAX_CLUSTER_ROWS, type Cr2Input, type Cr2Result } from "./cr2.js";
 export { studentTwoSidedPValue, studentQuantile, incompleteBeta } from "./student-t.js";
 export { PEER_TERMS, isPeerTerm, createPeerGraph, peerTerm, peerWeights, type PeerTerm, type PeerGraph } from "./diffusion/peer-graph.js";
+export { projectMeanField, projectMonteCarlo, MAX_HORIZON, type ProjectionInput, type ProjectionOutcome, type ProjectionYear, type MonteCarloOptions } from "./diffusion/projection.js";
+export { countQuantile } from "./diffusion/count-quantile.js";

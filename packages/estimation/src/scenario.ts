@@ -150,7 +150,7 @@ export function simulateScenario(fit: FitResult, baseline: Table, scenario: Tabl
  *   for a correctly specified NB2: its expected information is block diagonal between beta and
  *   alpha (E[d2 l / d beta d alpha] = 0), so beta-hat and alpha-hat are asymptotically independent.
  */
-function alphaCovariance(
+export function alphaCovariance(
   fit: FitResult,
   d: PredictionDesign,
   alpha: number,
@@ -327,7 +327,7 @@ function logScale(mu: number, varEta: number, z: number): Estimate {
  * first (p per draw), then one per draw for alpha, so with a Cholesky factor (lower triangular)
  * the beta draws are exactly those a beta-only simulation with the same seed gives.
  */
-function drawParameters(
+export function drawParameters(
   rng: Rng,
   b: PredictionDesign,
   alpha: number,
