@@ -19,3 +19,4 @@ export { studentTwoSidedPValue, studentQuantile, incompleteBeta } from "./studen
 export { PEER_TERMS, isPeerTerm, createPeerGraph, peerTerm, peerWeights, type PeerTerm, type PeerGraph } from "./diffusion/peer-graph.js";
 export { projectMeanField, projectMonteCarlo, MAX_HORIZON, type ProjectionInput, type ProjectionOutcome, type ProjectionYear, type MonteCarloOptions } from "./diffusion/projection.js";
 export { countQuantile } from "./diffusion/count-quantile.js";
+export { allocateBudget, allocationGradient, allocationObjective, type AllocationProblem, type AllocationOptions } from "./diffusion/budget.js";
