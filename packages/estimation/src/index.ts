@@ -20,3 +20,4 @@ export { PEER_TERMS, isPeerTerm, createPeerGraph, peerTerm, peerWeights, type Pe
 export { projectMeanField, projectMonteCarlo, MAX_HORIZON, type ProjectionInput, type ProjectionOutcome, type ProjectionYear, type MonteCarloOptions } from "./diffusion/projection.js";
 export { countQuantile } from "./diffusion/count-quantile.js";
 export { allocateBudget, allocationGradient, allocationObjective, type AllocationProblem, type AllocationOptions } from "./diffusion/budget.js";
+export { solveTarget, solveTargetWithUncertainty, type TargetProblem, type TargetSolution } from "./diffusion/inverse.js";
