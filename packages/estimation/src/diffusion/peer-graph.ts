@@ -127,26 +127,33 @@ export function peerTerm(graph: PeerGraph, term: PeerTerm, prev: ArrayLike<numbe
  */
 export function peerWeights(graph: PeerGraph, term: PeerTerm, known: ArrayLike<boolean>): { row: Int32Array[]; weight: Float64Array[] } {
   const n = graph.units.length;
-  const row: Int32Array[] = [];
-  const weight: Float64Array[] = [];
+  const row: Int32Array[] = new Array(n);
+  const weight: Float64Array[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if (term === "peer_neighbors_share") {
-      row.push(new Int32Array(0));
-      weight.push(new Float64Array(0));
+      row[i] = new Int32Array(0);
+      weight[i] = new Float64Array(0);
       continue;
     }
-    const cand = term === "peer_siblings" ? Array.from(graph.groups[graph.group[i]!]!).filter((j) => j !== i) : Array.from(graph.neighbors[i]!);
-    const w = term === "peer_neighbors" && graph.weights ? graph.weights[i]! : null;
-    const idx: number[] = [];
-    const ws: number[] = [];
-    cand.forEach((j, k) => {
-      if (!known[j]) return;
-      idx.push(j);
-      ws.push(w ? w[k]! : 1);
-    });
-    const total = ws.reduce((a, b) => a + b, 0);
-    row.push(Int32Array.from(idx));
-    weight.push(Float64Array.from(ws, (x) => (total > 0 ? x / total : 0)));
+    const siblings = term === "peer_siblings";
+    const cand = siblings ? graph.groups[graph.group[i]!]! : graph.neighbors[i]!;
+    const w = !siblings && graph.weights ? graph.weights[i]! : null;
+    let count = 0;
+    for (let k = 0; k < cand.length; k++) if (cand[k] !== i && known[cand[k]!]) count++;
+    const r = new Int32Array(count);
+    const ws = new Float64Array(count);
+    let total = 0;
+    for (let k = 0, q = 0; k < cand.length; k++) {
+      const j = cand[k]!;
+      if (j === i || !known[j]) continue;
+      r[q] = j;
+      ws[q] = w ? w[k]! : 1;
+      total += ws[q]!;
+      q++;
+    }
+    if (total > 0) for (let q = 0; q < count; q++) ws[q] = ws[q]! / total;
+    row[i] = r;
+    weight[i] = ws;
   }
   return { row, weight };
 }

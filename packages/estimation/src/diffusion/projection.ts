@@ -25,14 +25,14 @@
  * Covariate paths (hold, trend, observed) and interventions (start year, once) are the caller's:
  * `baseline(t)` and `scenario(t)` give the covariate table of year b + t, one row per graph unit.
  */
-import { rowCount } from "../columns.js";
 import { EstimationError } from "../errors.js";
-import { criticalValue, estimableCoefficients, fittedAlpha, predictionDesign, type PredictionDesign } from "../predict.js";
+import { criticalValue, fittedAlpha, predictionDesign } from "../predict.js";
 import { createRng } from "../rng.js";
 import { alphaCovariance, drawParameters, quantile } from "../scenario.js";
 import type { Estimate, FitResult, Table } from "../types.js";
 import { countQuantile } from "./count-quantile.js";
-import { isPeerTerm, peerTerm, peerWeights, type PeerGraph, type PeerTerm } from "./peer-graph.js";
+import { MeanFieldEngine } from "./mean-field.js";
+import { peerTerm, type PeerGraph, type PeerTerm } from "./peer-graph.js";
 
 export const MAX_HORIZON = 30;
 
@@ -72,7 +72,7 @@ export interface ProjectionOutcome {
   years: ProjectionYear[];
 }
 
-function checkInput(input: ProjectionInput): { horizon: number; level: number; peers: PeerTerm[] } {
+function checkInput(input: ProjectionInput): { horizon: number; level: number } {
   const { horizon } = input;
   if (!Number.isInteger(horizon) || horizon < 0 || horizon > MAX_HORIZON) {
     throw new EstimationError("INVALID_INPUT", `horizon must be an integer from 0 to ${MAX_HORIZON}, got ${horizon}`, { column: "horizon" });
@@ -82,40 +82,7 @@ function checkInput(input: ProjectionInput): { horizon: number; level: number; p
   if (input.previousOutcome.length !== input.graph.units.length) {
     throw new EstimationError("INVALID_INPUT", `previousOutcome has ${input.previousOutcome.length} values for ${input.graph.units.length} units`);
   }
-  const peers = input.fit.covariance.terms.filter(isPeerTerm);
-  return { horizon, level, peers };
-}
-
-/** The covariate table of one year with the peer columns set from `prev`. */
-function designOf(input: ProjectionInput, covariates: Table, peers: PeerTerm[], prev: ArrayLike<number>, t: number): PredictionDesign {
-  const n = input.graph.units.length;
-  if (rowCount(covariates) !== n) {
-    throw new EstimationError("INVALID_INPUT", `covariates of year ${t} have ${rowCount(covariates)} rows for ${n} units`);
-  }
-  const table: Table = { ...covariates };
-  for (const k of peers) {
-    const values = peerTerm(input.graph, k, prev);
-    const missing = values.findIndex((v) => Number.isNaN(v));
-    if (missing >= 0) {
-      throw new EstimationError(
-        "INVALID_INPUT",
-        `${k} of unit ${input.graph.units[missing]} in year ${t} cannot be computed: none of its peers has an outcome the year before`,
-        { column: k },
-      );
-    }
-    table[k] = values;
-  }
-  return predictionDesign(input.fit, table);
-}
-
-function etaOf(d: PredictionDesign, beta: ArrayLike<number>, out: Float64Array): Float64Array {
-  const { n, p, x, offset } = d;
-  for (let i = 0; i < n; i++) {
-    let eta = offset[i]!;
-    for (let k = 0; k < p; k++) eta += x[i * p + k]! * beta[k]!;
-    out[i] = eta;
-  }
-  return out;
+  return { horizon, level };
 }
 
 /** Var of g' beta, g a gradient over the estimable betas. */
@@ -135,77 +102,36 @@ function symmetric(estimate: number, var_: number, z: number): Estimate {
   return { estimate, stdError: se, lower: estimate - z * se, upper: estimate + z * se };
 }
 
-/**
- * One mean-field path: mu_t and d mu_t / d beta (n x p, row-major) per year. `peerPath` gives the
- * path whose outcomes feed the peer terms (itself when null).
- */
-function meanFieldPath(
-  input: ProjectionInput,
-  horizon: number,
-  peers: PeerTerm[],
-  covariates: (t: number) => Table,
-  peerPath: { mu: Float64Array[]; jac: Float64Array[] } | null,
-): { mu: Float64Array[]; jac: Float64Array[] } {
-  const n = input.graph.units.length;
-  const mu: Float64Array[] = [];
-  const jac: Float64Array[] = [];
-  const known = Array.from({ length: n }, () => true);
-  const source = peerPath ?? { mu, jac };
-  for (let t = 0; t <= horizon; t++) {
-    const prev = t === 0 ? input.previousOutcome : source.mu[t - 1]!;
-    const d = designOf(input, covariates(t), peers, prev, t);
-    const { p, beta, terms } = d;
-    const m = etaOf(d, beta, new Float64Array(n)).map(Math.exp);
-    const j = d.x.slice(); // d eta / d beta, before the peer part
-    if (t > 0) {
-      const prevJac = source.jac[t - 1]!;
-      for (const k of peers) {
-        const col = terms.indexOf(k);
-        const bk = beta[col]!;
-        if (bk === 0) continue;
-        const { row, weight } = peerWeights(input.graph, k, known);
-        for (let i = 0; i < n; i++) {
-          const r = row[i]!;
-          const w = weight[i]!;
-          for (let q = 0; q < r.length; q++) {
-            const src = r[q]! * p;
-            const f = bk * w[q]!;
-            for (let c = 0; c < p; c++) j[i * p + c]! += f * prevJac[src + c]!;
-          }
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) j[i * p + c]! *= m[i]!; // d mu / d beta
-    mu.push(m);
-    jac.push(j);
-  }
-  return { mu, jac };
-}
-
 export function projectMeanField(input: ProjectionInput): ProjectionOutcome {
-  const { horizon, level, peers } = checkInput(input);
+  const { horizon, level } = checkInput(input);
   const z = criticalValue(level);
-  const base = meanFieldPath(input, horizon, peers, input.baseline, null);
-  const scen = meanFieldPath(input, horizon, peers, input.scenario, null);
-  const direct = peers.length === 0 ? scen : meanFieldPath(input, horizon, peers, input.scenario, base);
-  const v = estimableCoefficients(input.fit).covariance;
-  const n = input.graph.units.length;
-  const p = v.length;
+  const engine = new MeanFieldEngine(input.fit, input.graph, input.previousOutcome);
+  const peers = engine.peers;
+  const base = engine.run(input.baseline, horizon, { jacobian: true });
+  const scen = engine.run(input.scenario, horizon, { jacobian: true });
+  const direct = peers.length === 0 ? scen : engine.run(input.scenario, horizon, { jacobian: true, peerSource: base });
+  const { n, p, covariance: v } = engine;
   const years: ProjectionYear[] = [];
   const g = new Float64Array(p);
-  const gradOf = (a: Float64Array, b: Float64Array | null, i: number | null) => {
+  const zero: Estimate = { estimate: 0, stdError: 0, lower: 0, upper: 0 };
+  /** Var of the gradient (a - b) over one unit's row, or summed over all units (i < 0). */
+  const varOf = (a: Float64Array, b: Float64Array | null, i: number): number => {
     g.fill(0);
-    const rows = i === null ? Array.from({ length: n }, (_, r) => r) : [i];
-    for (const r of rows) for (let c = 0; c < p; c++) g[c]! += a[r * p + c]! - (b === null ? 0 : b[r * p + c]!);
+    const from = i < 0 ? 0 : i;
+    const to = i < 0 ? n : i + 1;
+    for (let r = from; r < to; r++) {
+      const o = r * p;
+      for (let c = 0; c < p; c++) g[c]! += a[o + c]! - (b === null ? 0 : b[o + c]!);
+    }
     return variance(g, v);
   };
   for (let t = 0; t <= horizon; t++) {
     const mb = base.mu[t]!;
     const ms = scen.mu[t]!;
     const md = direct.mu[t]!;
-    const jb = base.jac[t]!;
-    const js = scen.jac[t]!;
-    const jd = direct.jac[t]!;
+    const jb = base.jac![t]!;
+    const js = scen.jac![t]!;
+    const jd = direct.jac![t]!;
     const difference: Estimate[] = [];
     const directEst: Estimate[] = [];
     const spill: Estimate[] = [];
@@ -216,10 +142,16 @@ export function projectMeanField(input: ProjectionInput): ProjectionOutcome {
       sb += mb[i]!;
       ss += ms[i]!;
       sd += md[i]!;
-      difference.push(symmetric(ms[i]! - mb[i]!, gradOf(js, jb, i), z));
-      directEst.push(symmetric(md[i]! - mb[i]!, gradOf(jd, jb, i), z));
-      spill.push(peers.length === 0 ? { estimate: 0, stdError: 0, lower: 0, upper: 0 } : symmetric(ms[i]! - md[i]!, gradOf(js, jd, i), z));
+      difference.push(symmetric(ms[i]! - mb[i]!, varOf(js, jb, i), z));
+      if (peers.length === 0) {
+        directEst.push(difference[i]!);
+        spill.push(zero);
+      } else {
+        directEst.push(symmetric(md[i]! - mb[i]!, varOf(jd, jb, i), z));
+        spill.push(symmetric(ms[i]! - md[i]!, varOf(js, jd, i), z));
+      }
     }
+    const totalDifference = symmetric(ss - sb, varOf(js, jb, -1), z);
     years.push({
       t,
       baseline: mb,
@@ -229,11 +161,11 @@ export function projectMeanField(input: ProjectionInput): ProjectionOutcome {
       spillover: spill,
       total: {
         // Symmetric, as the what-if's totals, so that horizon 0 reproduces it exactly.
-        baseline: symmetric(sb, gradOf(jb, null, null), z),
-        scenario: symmetric(ss, gradOf(js, null, null), z),
-        difference: symmetric(ss - sb, gradOf(js, jb, null), z),
-        direct: symmetric(sd - sb, gradOf(jd, jb, null), z),
-        spillover: peers.length === 0 ? { estimate: 0, stdError: 0, lower: 0, upper: 0 } : symmetric(ss - sd, gradOf(js, jd, null), z),
+        baseline: symmetric(sb, varOf(jb, null, -1), z),
+        scenario: symmetric(ss, varOf(js, null, -1), z),
+        difference: totalDifference,
+        direct: peers.length === 0 ? totalDifference : symmetric(sd - sb, varOf(jd, jb, -1), z),
+        spillover: peers.length === 0 ? zero : symmetric(ss - sd, varOf(js, jd, -1), z),
       },
     });
   }
@@ -251,7 +183,7 @@ export interface MonteCarloOptions {
 export const MAX_MONTE_CARLO_CELLS = 20_000_000;
 
 export function projectMonteCarlo(input: ProjectionInput, opts: MonteCarloOptions = {}): ProjectionOutcome {
-  const { horizon, level, peers } = checkInput(input);
+  const { horizon, level } = checkInput(input);
   const draws = opts.draws ?? 1000;
   if (!Number.isInteger(draws) || draws < 2 || draws > 100_000) {
     throw new EstimationError("INVALID_INPUT", `draws must be an integer from 2 to 100000, got ${draws}`, { column: "draws" });
@@ -268,18 +200,16 @@ export function projectMonteCarlo(input: ProjectionInput, opts: MonteCarloOption
   }
   const rng = createRng(seed);
   const fit = input.fit;
-  // Designs without the peer columns are fixed per year; the peer columns are refreshed per draw.
-  const covB = Array.from({ length: years }, (_, t) => input.baseline(t));
-  const covS = Array.from({ length: years }, (_, t) => input.scenario(t));
-  const d0 = designOf(input, covB[0]!, peers, input.previousOutcome, 0);
+  const engine = new MeanFieldEngine(fit, input.graph, input.previousOutcome);
+  const peers = engine.peers;
+  // Designs without the peer columns are fixed per year; the peer values are refreshed per draw.
+  const fixedB = Array.from({ length: years }, (_, t) => engine.design(input.baseline(t), t));
+  const fixedS = Array.from({ length: years }, (_, t) => engine.design(input.scenario(t), t));
+  engine.peerValues(input.previousOutcome, 0); // refuses a base year whose peers are unknown
+  const d0 = predictionDesign(fit, { ...input.baseline(0), ...Object.fromEntries(peers.map((k) => [k, new Float64Array(n)])) });
   const alpha = fittedAlpha(fit);
   const { betas, alphas } = drawParameters(rng, d0, alpha, alphaCovariance(fit, d0, alpha), draws);
   const p = d0.p;
-  // The design of each year and path with the peer columns at 0: eta = X0 beta + sum_k beta_k peer_k.
-  const zeroPeers = Object.fromEntries(peers.map((k) => [k, new Float64Array(n)]));
-  const fixedB = covB.map((c) => predictionDesign(fit, { ...c, ...zeroPeers }));
-  const fixedS = covS.map((c) => predictionDesign(fit, { ...c, ...zeroPeers }));
-  const peerCols = peers.map((k) => d0.terms.indexOf(k));
   // outcome[path][t][i * draws + d]
   const store = () => Array.from({ length: years }, () => new Float64Array(n * draws));
   const outB = store();
@@ -299,13 +229,8 @@ export function projectMonteCarlo(input: ProjectionInput, opts: MonteCarloOption
     prevS.set(input.previousOutcome as ArrayLike<number>);
     for (let t = 0; t < years; t++) {
       for (let i = 0; i < n; i++) u[i] = rng.uniform();
-      const step = (design: PredictionDesign, prev: Float64Array, out: Float64Array) => {
-        etaOf(design, beta, eta);
-        peers.forEach((k, j) => {
-          const bk = beta[peerCols[j]!]!;
-          const values = peerTerm(input.graph, k, prev);
-          for (let i = 0; i < n; i++) eta[i]! += bk * values[i]!;
-        });
+      const step = (design: ReturnType<MeanFieldEngine["design"]>, prev: Float64Array, out: Float64Array) => {
+        engine.eta(design, beta, peers.map((k) => peerTerm(input.graph, k, prev)), eta);
         for (let i = 0; i < n; i++) out[i] = countQuantile(u[i]!, Math.exp(eta[i]!), a);
       };
       step(fixedB[t]!, prevB, yB);
@@ -384,5 +309,5 @@ export function projectMonteCarlo(input: ProjectionInput, opts: MonteCarloOption
       },
     });
   }
-  return { engine: "monte-carlo", level, draws, seed, peerTerms: peers, years: result };
+  return { engine: "monte-carlo", level, draws, seed, peerTerms: engine.peers, years: result };
 }
