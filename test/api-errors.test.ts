@@ -127,6 +127,8 @@ describe("with a seeded database", () => {
       // A literal in the document (not a variable) is checked the same way.
       const literal = await gql(api.endpoint, `mutation { importDataset(input: { name: "a\\u0001b", csv: ${JSON.stringify(CSV)} }) { rows } }`, {}, { key: API_KEY });
       expect(ext(literal)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.name" });
+      const raw = await gql(api.endpoint, `mutation { importDataset(input: { name: "a\u007fb", csv: ${JSON.stringify(CSV)} }) { rows } }`, {}, { key: API_KEY });
+      expect(ext(raw)).toMatchObject({ code: "BAD_USER_INPUT", field: "input.name", reason: "CONTROL_CHARACTER" });
 
       const fit = await gql(api.endpoint, `mutation($input: FitModelInput!) { fitModel(input: $input) { id } }`, {
         input: { name: "m", datasetId: 1, years: [2020], outcome: "wechat_accounts", predictors: ["population", "fiscal\u0000revenue"] },

@@ -31,6 +31,18 @@ function findControl(value: unknown, path: string): Found | undefined {
   return undefined;
 }
 
+/** Whether any string under `value` holds a refused character (findControl without building paths). */
+function hasControl(value: unknown): boolean {
+  if (typeof value === "string") return CONTROL.test(value);
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasControl(v)) return true;
+    return false;
+  }
+  for (const key in value) if (hasControl((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 /**
  * Refuses control characters in ANY string argument of the operation (literals and variables,
  * every field at any depth) with BAD_USER_INPUT naming the argument path, before anything runs,
@@ -40,8 +52,12 @@ export function controlCharactersPlugin<T extends object>(): ApolloServerPlugin<
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request, schema }) {
+        async didResolveOperation({ document, operation, request, schema, source }) {
           const variables = request.variables ?? {};
+          // Fast path (most requests): no control character anywhere in the variables, and none in
+          // the document, raw or escaped (\u…), so no argument can hold one. Only otherwise is the
+          // operation walked to find which argument it is (~250 µs for a what-if; this check a few µs).
+          if (!CONTROL.test(source) && !source.includes("\\u") && !hasControl(variables)) return;
           const typeInfo = new TypeInfo(schema);
           let found: Found | undefined;
           // The chosen operation and the fragments it may spread (other operations are not run).
