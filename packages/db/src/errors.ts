@@ -117,7 +117,9 @@ function classifyDriverCode(code: string): UnavailableReason | undefined {
   if (code === "25006") return "READ_ONLY";
   // 08xxx connection exceptions; 57P01-57P03 admin/crash shutdown, cannot connect now; 53300 too many connections; 3D000 no such database.
   if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === "53300" || code === "3D000") return "UNREACHABLE";
-  // SQLite: SQLITE_READONLY and its extended codes (…_DBMOVED, …_DIRECTORY, …_CANTINIT).
+  // SQLite: the file was deleted or renamed under an open connection: writes would go nowhere.
+  if (code === "SQLITE_READONLY_DBMOVED") return "UNREACHABLE";
+  // SQLITE_READONLY and its other extended codes (…_DIRECTORY, …_CANTINIT, …_ROLLBACK).
   if (code.startsWith("SQLITE_READONLY")) return "READ_ONLY";
   // File cannot be opened, I/O error (file removed under a WAL database, disk gone), disk full, busy past the timeout.
   if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_IOERR") || code === "SQLITE_FULL" || code.startsWith("SQLITE_BUSY")) {
