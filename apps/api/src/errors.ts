@@ -6,8 +6,9 @@ import type { Logger } from "./logger.js";
 /**
  * Every `extensions.code` the API answers with, and the HTTP statuses it comes with. The Errors
  * table of apps/api/README.md lists the same codes and statuses (errors.test.ts checks both ways,
- * and that every code the source emits is listed). `statusPlugin` sets the status of codes marked
- * `sets`; the other statuses come from where the error is raised (Apollo, auth, http.ts).
+ * and that every code the source emits is listed). errorStatusPlugin (plugins/error-status.ts)
+ * sets the status of codes marked `sets`; the other statuses come from where the error is raised
+ * (Apollo, auth.ts, http.ts, plugins).
  */
 export const ERROR_CODES = {
   BAD_USER_INPUT: { statuses: [200, 400] },
@@ -77,7 +78,7 @@ export function mapDomainError(err: unknown): Mapped | undefined {
         extensions: { reason: e.code, ...(typeof e.column === "string" ? { column: e.column } : {}) },
       };
     default: {
-      // Database unreachable or read-only: the request may succeed later (HTTP 503, see statusPlugin).
+      // Database unreachable or read-only: the request may succeed later (HTTP 503, see errorStatusPlugin).
       const reason = unavailableReason(err);
       if (!reason) return undefined;
       return { code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGES[reason], extensions: { reason, retryable: true } };
