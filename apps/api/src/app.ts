@@ -5,13 +5,17 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { authenticate, requirePrincipal } from "./auth.js";
 import type { ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Services } from "./context.js";
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
 import { applyCors, charsetOf, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
+import { jsonTooDeep, searchJsonTooDeep } from "./json-depth.js";
 import { createLogger, type Logger } from "./logger.js";
+import { controlCharactersPlugin } from "./plugins/control-characters.js";
+import { errorStatusPlugin } from "./plugins/error-status.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
@@ -34,7 +38,13 @@ export interface ApiServer {
  * cost that multiplies by expected list sizes (plugins/query-cost.ts). The full county graph
  * (every county with prefecture, neighbours, all observations and adoptions) costs ~24,000.
  */
-export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20 } as const;
+export const LIMITS = {
+  maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20,
+  /** Introspection (__schema/__type) depth, fragments flattened: graphql-js's standard introspection query (GraphiQL's) is 15. */
+  maxIntrospectionDepth: 15,
+  /** Nesting of arrays/objects in a JSON request body or GET variables; deeper is refused with 400 before GraphQL runs. */
+  maxJsonDepth: 64,
+} as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -64,13 +74,23 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     allowBatchedHttpRequests: false,
     // The entrypoint (govdiffusion serve) owns SIGTERM/SIGINT and calls stop() itself.
     stopOnTerminationSignals: false,
-    validationRules: armor.validationRules,
+    validationRules: [
+      ...armor.validationRules,
+      // Armor's maxDepth skips __schema subtrees; this one counts them (fragments flattened, as
+      // introspection queries are written), so deep introspection is refused too.
+      maxDepthRule({
+        n: LIMITS.maxIntrospectionDepth, ignoreIntrospection: false, flattenFragments: true, exposeLimits: true,
+        propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)],
+      }),
+    ],
     parseOptions: { maxTokens: LIMITS.maxTokens },
     logger: log,
     plugins: [
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
+      controlCharactersPlugin<Context>(),
       queryCostPlugin<Context>(LIMITS.maxCost),
+      errorStatusPlugin<Context>(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
       ApolloServerPluginCacheControlDisabled(),
@@ -114,9 +134,15 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     if (pathname === "/readyz" && (method === "GET" || method === "HEAD")) {
       try {
         await data.ping();
-        return sendText(res, 200, "ok");
       } catch (err) {
         log.warn({ err, reqId: requestId }, "readiness check failed");
+        return sendText(res, 503, "database unreachable");
+      }
+      try {
+        if (await data.isWritable()) return sendText(res, 200, "ok");
+        return sendText(res, 503, "database read-only: reads work, every change is refused");
+      } catch (err) {
+        log.warn({ err, reqId: requestId }, "readiness write check failed");
         return sendText(res, 503, "database unreachable");
       }
     }
@@ -132,6 +158,9 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
         return sendJsonError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `request bodies must be UTF-8, got charset=${charset}`);
       }
       if (isJson(req.headers["content-type"])) {
+        if (jsonTooDeep(text, LIMITS.maxJsonDepth)) {
+          return sendJsonError(res, 400, "BAD_REQUEST", `JSON body nested deeper than ${LIMITS.maxJsonDepth} levels`);
+        }
         try {
           body = text === "" ? {} : JSON.parse(text);
         } catch (err) {
@@ -140,6 +169,9 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       } else {
         body = text; // Apollo refuses it: CSRF prevention, or "POST requests must have content-type application/json"
       }
+    }
+    if (method === "GET" && q >= 0 && searchJsonTooDeep(url.slice(q), LIMITS.maxJsonDepth)) {
+      return sendJsonError(res, 400, "BAD_REQUEST", `JSON in the query string nested deeper than ${LIMITS.maxJsonDepth} levels`);
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {

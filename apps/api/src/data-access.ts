@@ -15,6 +15,8 @@ export interface DataAccess {
   observationsForCounties(countyCodes: readonly string[], opts: { year?: number; datasetId?: number }): Promise<Observation[]>;
   /** Throws when the database is unreachable (readiness). */
   ping(): Promise<void>;
+  /** Whether a write would succeed now (readiness: false when the store is read-only). */
+  isWritable(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { buildAnalysisFrame, createRepositories, fingerprintModel, importObservations, type Db } from "@govdiffusion/db";
+import { buildAnalysisFrame, createRepositories, fingerprintModel, importObservations, isWritable, type Db } from "@govdiffusion/db";
 import type { DataAccess } from "./data-access.js";
 
 /** Binds the @govdiffusion/db functions to one Prisma client. */
@@ -33,6 +33,7 @@ export function createDataAccess(db: Db): DataAccess {
     async ping() {
       await db.$queryRawUnsafe("SELECT 1");
     },
+    isWritable: () => isWritable(db),
     async close() {
       await db.$disconnect();
     },

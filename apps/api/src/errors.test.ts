@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 import { EstimationError } from "@govdiffusion/estimation";
-import { ConflictError, ImportError, NotFoundError, ValidationError } from "@govdiffusion/db";
-import { formatError, isExpectedError } from "./errors.js";
+import { ConflictError, ImportError, NotFoundError, UnavailableError, ValidationError } from "@govdiffusion/db";
+import { ERROR_CODES, formatError, isExpectedError, isUnavailableError } from "./errors.js";
 
 const wrap = (original: Error) => new GraphQLError(original.message, { originalError: original, path: ["q"] });
 const fmt = (e: Error) => formatError({ message: e.message, path: ["q"], extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrap(e));
@@ -38,5 +41,63 @@ describe("formatError", () => {
     const out = formatError({ message: "Invalid API key", extensions: { code: "UNAUTHENTICATED", stacktrace: ["x"] } }, new GraphQLError("Invalid API key"));
     expect(out).toEqual({ message: "Invalid API key", extensions: { code: "UNAUTHENTICATED" } });
     expect(formatError({ message: "no", extensions: { code: "UNAUTHORIZED" } }, new GraphQLError("no")).extensions).toEqual({ code: "FORBIDDEN" });
+  });
+});
+
+describe("infrastructure failures → SERVICE_UNAVAILABLE (retryable)", () => {
+  it("maps unreachable and read-only databases, whatever layer reported them; expected, not a bug", () => {
+    const pgDown = Object.assign(new Error("Can't reach database server at 127.0.0.1:1"), {
+      code: "P1001", meta: { driverAdapterError: { cause: { kind: "DatabaseNotReachable" } } },
+    });
+    expect(fmt(pgDown)).toEqual({
+      message: "The database is unreachable; retry later", path: ["q"],
+      extensions: { code: "SERVICE_UNAVAILABLE", reason: "UNREACHABLE", retryable: true },
+    });
+    const readOnly = Object.assign(new Error("attempt to write a readonly database"), { code: "SQLITE_READONLY" });
+    expect(fmt(readOnly).message).toMatch(/^The store is read-only/);
+    expect(fmt(readOnly).extensions).toEqual({ code: "SERVICE_UNAVAILABLE", reason: "READ_ONLY", retryable: true });
+    expect(fmt(new UnavailableError("READ_ONLY", "x")).extensions?.["code"]).toBe("SERVICE_UNAVAILABLE");
+    expect(isExpectedError(wrap(pgDown))).toBe(true);
+    expect(isUnavailableError(wrap(pgDown))).toBe(true);
+    expect(isUnavailableError(wrap(new Error("bug")))).toBe(false);
+  });
+
+  it("graphql's own errors keep their code even when named like a domain error (Apollo's ValidationError)", () => {
+    class ApolloValidationError extends GraphQLError {
+      constructor(message: string) {
+        super(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
+        this.name = "ValidationError";
+      }
+    }
+    const e = new ApolloValidationError('Cannot query field "nope" on type "Query".');
+    expect(formatError({ message: e.message, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }, e)).toEqual({
+      message: e.message, extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
+  });
+});
+
+describe("the Errors table of README.md lists every code with its HTTP statuses", () => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const readme = readFileSync(path.join(here, "../README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Errors"), readme.indexOf("\n## ", readme.indexOf("## Errors") + 1));
+  const table = new Map(
+    [...section.matchAll(/^\| `([A-Z_]+)` \| ([0-9, ]+) \|/gm)].map((m) => [m[1]!, m[2]!.split(",").map((x) => Number(x.trim()))]),
+  );
+
+  it("README → code and code → README, with the same statuses", () => {
+    expect(table.size).toBeGreaterThan(10);
+    const fromCode = new Map(Object.entries(ERROR_CODES).map(([code, e]) => [code, [...e.statuses]]));
+    expect(Object.fromEntries(table)).toEqual(Object.fromEntries(fromCode));
+  });
+
+  it("every code the source raises is in ERROR_CODES", () => {
+    const files = (readdirSync(here, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+    const raised = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(path.join(here, f), "utf8");
+      for (const m of text.matchAll(/code: "([A-Z_]+)"|(?:HttpError|sendJsonError)\((?:res, )?\d+, "([A-Z_]+)"/g)) raised.add((m[1] ?? m[2])!);
+    }
+    expect(raised.size).toBeGreaterThan(8);
+    expect([...raised].filter((c) => !(c in ERROR_CODES))).toEqual([]);
   });
 });

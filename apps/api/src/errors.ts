@@ -1,6 +1,39 @@
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { unavailableReason, type UnavailableReason } from "@govdiffusion/db";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "./logger.js";
+
+/**
+ * Every `extensions.code` the API answers with, and the HTTP statuses it comes with. The Errors
+ * table of apps/api/README.md lists the same codes and statuses (errors.test.ts checks both ways,
+ * and that every code the source emits is listed). errorStatusPlugin (plugins/error-status.ts)
+ * sets the status of codes marked `sets`; the other statuses come from where the error is raised
+ * (Apollo, auth.ts, http.ts, plugins).
+ */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: { statuses: [200, 400] },
+  NOT_FOUND: { statuses: [200] },
+  CONFLICT: { statuses: [200] },
+  ESTIMATION_FAILED: { statuses: [200] },
+  UNAUTHENTICATED: { statuses: [401] },
+  FORBIDDEN: { statuses: [403] },
+  GRAPHQL_VALIDATION_FAILED: { statuses: [400] },
+  GRAPHQL_PARSE_FAILED: { statuses: [400] },
+  OPERATION_RESOLUTION_FAILURE: { statuses: [400] },
+  PERSISTED_QUERY_NOT_FOUND: { statuses: [200] },
+  BAD_REQUEST: { statuses: [400, 405] },
+  PAYLOAD_TOO_LARGE: { statuses: [413] },
+  UNSUPPORTED_MEDIA_TYPE: { statuses: [415] },
+  SERVICE_UNAVAILABLE: { statuses: [503], sets: 503 },
+  INTERNAL_SERVER_ERROR: { statuses: [200, 500] },
+} as const satisfies Record<string, { statuses: readonly number[]; sets?: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
+  UNREACHABLE: "The database is unreachable; retry later",
+  READ_ONLY: "The store is read-only: changes are refused until it is writable again (reads still work); retry later",
+};
 
 type Mapped = { code: string; extensions?: Record<string, unknown>; message?: string };
 
@@ -14,7 +47,9 @@ interface NamedError extends Error {
  * @govdiffusion/db, @govdiffusion/estimation all map alike.
  */
 export function mapDomainError(err: unknown): Mapped | undefined {
-  if (!(err instanceof Error)) return undefined;
+  // GraphQL's and Apollo's own errors are not domain errors, even when named alike (Apollo's
+  // ValidationError, for unknown fields and arguments, is GRAPHQL_VALIDATION_FAILED).
+  if (!(err instanceof Error) || err instanceof GraphQLError) return undefined;
   const e = err as NamedError;
   switch (e.name) {
     case "ValidationError": {
@@ -42,8 +77,12 @@ export function mapDomainError(err: unknown): Mapped | undefined {
         code: "BAD_USER_INPUT",
         extensions: { reason: e.code, ...(typeof e.column === "string" ? { column: e.column } : {}) },
       };
-    default:
-      return undefined;
+    default: {
+      // Database unreachable or read-only: the request may succeed later (HTTP 503, see errorStatusPlugin).
+      const reason = unavailableReason(err);
+      if (!reason) return undefined;
+      return { code: "SERVICE_UNAVAILABLE", message: UNAVAILABLE_MESSAGES[reason], extensions: { reason, retryable: true } };
+    }
   }
 }
 
@@ -87,4 +126,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 /** Logs an unexpected error in full (stack included) on the server side. */
 export function logUnexpected(log: Logger, error: unknown, path?: readonly (string | number)[]): void {
   log.error({ err: unwrapResolverError(error), path }, "unhandled error");
+}
+
+/** True when the error says the database is unreachable or read-only (SERVICE_UNAVAILABLE). */
+export function isUnavailableError(error: unknown): boolean {
+  return mapDomainError(unwrapResolverError(error))?.code === "SERVICE_UNAVAILABLE";
 }

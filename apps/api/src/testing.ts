@@ -41,6 +41,7 @@ export function fakeDataAccess(parts: { [K in keyof Repositories]?: Partial<Repo
     importObservations: parts.importObservations ?? unused,
     observationsForCounties: parts.observationsForCounties ?? unused,
     ping: parts.ping ?? (async () => {}),
+    isWritable: parts.isWritable ?? (async () => true),
     close: parts.close ?? (async () => {}),
   };
 }

@@ -52,6 +52,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`govdiffusion ${name}: ${oneLine(String(e.message))}\n`);
       return 2;
     }
+    // The database is unreachable or read-only: not a bug and not bad input; retrying may work (exit 3).
+    // Loaded here only, so that `fit` still does not load Prisma.
+    const unavailable = name !== "fit" ? (await import("@govdiffusion/db")).unavailableReason(err) : undefined;
+    if (unavailable) {
+      const what = unavailable === "READ_ONLY" ? "the database is read-only" : "the database is unreachable";
+      const detail = oneLine(String(e?.message ?? err)).replace(/^\s*Invalid `[^`]+` invocation:\s*/, "").trim();
+      process.stderr.write(`govdiffusion ${name}: ${what}: ${detail}\n`);
+      return 3;
+    }
     // A bug, not bad input: one line by default, the stack when asked for.
     if (process.env.GOVDIFFUSION_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
     process.stderr.write(`govdiffusion ${name}: internal error: ${oneLine(String(e?.message ?? err))}\n`);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import Database from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PgClient, type Prisma } from "./generated/postgres/client.js";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.js";
@@ -17,6 +18,8 @@ export type Db = PgClient;
 export type DbTx = Prisma.TransactionClient;
 
 const providers = new WeakMap<object, Provider>();
+/** The SQLite file and open mode behind a client (for the writability probe). */
+const sqliteFiles = new WeakMap<object, { file: string; readonly: boolean }>();
 
 /** How long a SQLite writer waits for another writer's lock before failing (ms). */
 const SQLITE_BUSY_TIMEOUT_MS = 30_000;
@@ -48,7 +51,16 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
-/** A Prisma client for `url`: SQLite for `file:…` (parent directory created), PostgreSQL for postgres(ql)://. */
+/** `file:…?mode=ro` opens the SQLite file read-only (as SQLite's own URI parameter does). */
+export function sqliteReadOnly(url: string): boolean {
+  const q = url.indexOf("?");
+  return q >= 0 && new URLSearchParams(url.slice(q + 1)).get("mode") === "ro";
+}
+
+/**
+ * A Prisma client for `url`: SQLite for `file:…` (parent directory created; `?mode=ro` opens it
+ * read-only), PostgreSQL for postgres(ql)://.
+ */
 export function createDb({ url }: { url: string }): Db {
   const provider = providerOfUrl(url);
   let db: Db;
@@ -56,11 +68,47 @@ export function createDb({ url }: { url: string }): Db {
     db = new PgClient({ adapter: new PrismaPg({ connectionString: url }) });
   } else {
     const file = sqlitePath(url);
-    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+    const readonly = sqliteReadOnly(url);
+    if (file !== ":memory:" && !readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
     db = new SqliteClient({
-      adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS }),
+      adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS, ...(readonly ? { readonly: true } : {}) }),
     }) as unknown as Db;
+    sqliteFiles.set(db, { file, readonly });
   }
   providers.set(db, provider);
   return db;
+}
+
+/**
+ * Whether a write would succeed now, checked cheaply without writing (readiness): PostgreSQL reports
+ * `transaction_read_only` (on under default_transaction_read_only and on a hot standby). SQLite:
+ * a file opened with `?mode=ro` is read-only; otherwise a short-lived connection rewrites the
+ * header's user_version with its own value inside `BEGIN IMMEDIATE … ROLLBACK` (BEGIN IMMEDIATE
+ * alone succeeds even on a read-only file), without waiting: a lock held by another writer means
+ * writes work.
+ * Throws what the driver throws when the database is unreachable.
+ */
+export async function isWritable(db: Db): Promise<boolean> {
+  if (providerOf(db) === "postgres") {
+    const rows = await db.$queryRawUnsafe<{ ro: string }[]>("SELECT current_setting('transaction_read_only') AS ro");
+    return rows[0]?.ro !== "on";
+  }
+  const { file, readonly } = sqliteFiles.get(db)!;
+  if (file === ":memory:") return true;
+  if (readonly) return false;
+  const probe = new Database(file, { fileMustExist: true, timeout: 0 });
+  try {
+    probe.exec("BEGIN IMMEDIATE");
+    probe.pragma(`user_version = ${Number(probe.pragma("user_version", { simple: true }))}`);
+    probe.exec("ROLLBACK");
+    return true;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_BUSY")) return true;
+    if (typeof code === "string" && code.startsWith("SQLITE_READONLY")) return false;
+    throw err;
+  } finally {
+    if (probe.inTransaction) probe.exec("ROLLBACK");
+    probe.close();
+  }
 }

@@ -9,6 +9,7 @@
  */
 import { formatRows, numericColumn, rowCount } from "./columns.js";
 import { EstimationError } from "./errors.js";
+import { confidenceLevelProblem } from "./predict.js";
 import { crossProductKernel, designWriter } from "./glm/kernels.js";
 import type { FitWarning, ModelSpec, Table } from "./types.js";
 
@@ -190,7 +191,8 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   if (correction !== "none" && correction !== "cr2") throw invalid(`unknown clusterCorrection "${String(correction)}" (none or cr2)`, "clusterCorrection");
   if (correction === "cr2" && seType !== "cluster") throw invalid('clusterCorrection "cr2" needs seType "cluster"', "clusterCorrection");
   const level = spec.confidenceLevel ?? 0.95;
-  if (!(level > 0 && level < 1)) throw invalid(`confidenceLevel must be between 0 and 1, got ${level}`, "confidenceLevel");
+  const levelProblem = confidenceLevelProblem(level);
+  if (levelProblem) throw invalid(levelProblem, "confidenceLevel");
   const seen = new Set<string>();
   for (const name of predictors) {
     if (seen.has(name)) throw invalid(`predictor "${name}" is listed twice`, name);

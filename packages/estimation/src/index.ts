@@ -6,7 +6,7 @@ export { firstNonFinite } from "./finite.js";
 export { fitCountModel } from "./fit.js";
 export { formatSummary } from "./summary.js";
 export { normalCdf, normalQuantile, normalSf, normalPdf, chiSquare1Sf, lgamma, digamma, trigamma } from "./distributions.js";
-export { predict, probAtLeastOne } from "./predict.js";
+export { predict, probAtLeastOne, confidenceLevelProblem, criticalValue } from "./predict.js";
 export { applyInterventions } from "./scenario.js";
 export { simulateScenario, probAtLeastOneDerivatives, predictiveIntervals, type PredictiveOptions, type PredictiveOutcome } from "./scenario.js";
 export { createRng, multivariateNormal, covarianceFactor, type Rng } from "./rng.js";

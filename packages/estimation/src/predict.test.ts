@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { handFit } from "./__fixtures__/hand-fit.js";
 import { EstimationError } from "./errors.js";
-import { predict, probAtLeastOne } from "./predict.js";
+import { confidenceLevelProblem, criticalValue, predict, probAtLeastOne } from "./predict.js";
+import { fitCountModel } from "./fit.js";
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
@@ -89,5 +90,23 @@ describe("predict", () => {
     expect(() => predict(fit, { pop: [1] })).toThrow(/unknown column "x"/);
     expect(() => predict(fit, { x: [1, 2], pop: [1, 0] })).toThrow(/exposure column "pop" must be > 0; rows 1/);
     expect(() => predict(fit, { x: [1], pop: [1] }, { level: 1 })).toThrow(/level/);
+  });
+});
+
+describe("confidence levels whose interval cannot be computed", () => {
+  it("0.9999999999999999: the critical value is infinite in double precision, so the level is refused by name", () => {
+    expect(criticalValue(0.9999999999999998)).toBeCloseTo(8.2095, 3);
+    expect(confidenceLevelProblem(0.95)).toBeUndefined();
+    expect(confidenceLevelProblem(0.9999999999999999)).toMatch(/too close to 1/);
+    expect(confidenceLevelProblem(1)).toMatch(/strictly between 0 and 1/);
+    const err = (() => { try { criticalValue(0.9999999999999999); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(EstimationError);
+    expect(err).toMatchObject({ code: "INVALID_INPUT", column: "confidenceLevel" });
+  });
+
+  it("fitCountModel refuses it naming the confidenceLevel column, before fitting", () => {
+    const data = { y: [1, 2, 3, 4, 5, 6], x: [0.1, 0.5, 0.2, 0.9, 0.4, 0.7] };
+    const err = (() => { try { fitCountModel(data, { family: "poisson", outcome: "y", predictors: ["x"], confidenceLevel: 0.9999999999999999 }); } catch (e) { return e; } })();
+    expect(err).toMatchObject({ name: "EstimationError", code: "INVALID_INPUT", column: "confidenceLevel" });
   });
 });

@@ -105,11 +105,23 @@ function refuseMissing(col: Float64Array, name: string, role: string): void {
   }
 }
 
-/** Two-sided normal critical value for a confidence level in (0, 1). */
-export function criticalValue(level: number): number {
-  if (!(level > 0 && level < 1)) {
-    throw new EstimationError("INVALID_INPUT", `level must be strictly between 0 and 1, got ${level}`);
+/**
+ * Why intervals cannot be computed at this confidence level, or undefined when they can: the level
+ * must be in (0, 1) and its two-sided normal critical value finite in double precision (at
+ * 0.9999999999999999, 0.5 + level/2 rounds to 1 and the critical value is infinite).
+ */
+export function confidenceLevelProblem(level: number): string | undefined {
+  if (!(level > 0 && level < 1)) return `confidence level must be strictly between 0 and 1, got ${level}`;
+  if (!Number.isFinite(normalQuantile(0.5 + level / 2))) {
+    return `confidence level ${level} is too close to 1: its normal critical value is infinite in double precision; use at most 0.9999999999999998`;
   }
+  return undefined;
+}
+
+/** Two-sided normal critical value for a confidence level in (0, 1) (see confidenceLevelProblem). */
+export function criticalValue(level: number): number {
+  const problem = confidenceLevelProblem(level);
+  if (problem) throw new EstimationError("INVALID_INPUT", problem, { column: "confidenceLevel" });
   return normalQuantile(0.5 + level / 2);
 }
 

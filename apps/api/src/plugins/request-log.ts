@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "../context.js";
-import { isExpectedError, logUnexpected } from "../errors.js";
+import { isExpectedError, isUnavailableError, logUnexpected } from "../errors.js";
 
 /** One log line per operation (name, duration, error codes); unexpected errors logged in full with the request id. */
 export function requestLogPlugin(): ApolloServerPlugin<Context> {
@@ -12,6 +12,8 @@ export function requestLogPlugin(): ApolloServerPlugin<Context> {
         async didEncounterErrors({ errors }) {
           for (const e of errors) {
             if (!isExpectedError(e)) logUnexpected(contextValue.log, e, e.path);
+            // Not a bug, but operators need to see it: the database is down or read-only.
+            else if (isUnavailableError(e)) contextValue.log.warn({ err: e.originalError ?? e, path: e.path }, "database unavailable");
           }
         },
         async willSendResponse({ operationName, response }) {

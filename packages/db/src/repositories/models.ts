@@ -1,6 +1,6 @@
 import type { FitResult, ScenarioOutcome } from "@govdiffusion/estimation";
 import type { Db } from "../create-db.js";
-import { NotFoundError, translate } from "../errors.js";
+import { NotFoundError, translate, ValidationError } from "../errors.js";
 import type { Repositories, StoredModel, StoredModelSpec, StoredScenario } from "../types.js";
 
 type ModelRow = { id: number; name: string; spec: string; result: string; fingerprint: string; createdAt: Date };
@@ -49,8 +49,12 @@ export function modelRepository(db: Db): Repositories["models"] {
 export function scenarioRepository(db: Db): Repositories["scenarios"] {
   return {
     async create(input) {
+      // The model may be deleted at any moment (deleteModel from another request): before this
+      // call, or between the check and the insert (a foreign-key violation). Both are the same
+      // NotFoundError naming modelId, so callers see one error for the race.
+      const missing = () => new NotFoundError(`model ${input.modelId} not found`, "modelId");
       const model = await db.fittedModel.findUnique({ where: { id: input.modelId }, select: { id: true } });
-      if (!model) throw new NotFoundError(`model ${input.modelId} not found`);
+      if (!model) throw missing();
       const r = await translate("scenario", () =>
         db.scenario.create({
           data: {
@@ -58,7 +62,9 @@ export function scenarioRepository(db: Db): Repositories["scenarios"] {
             options: json(input.options), result: json(input.result),
           },
         }),
-      );
+      ).catch((err: unknown) => {
+        throw err instanceof ValidationError || err instanceof NotFoundError ? missing() : err;
+      });
       return toScenario(r);
     },
     async byId(id) {

@@ -115,4 +115,18 @@ describe("models and scenarios", () => {
     expect(await repos.scenarios.byId(s.id)).toBeNull();
     expect(await repos.scenarios.delete(s.id)).toBe(false);
   });
+
+  it("a model deleted between the existence check and the insert (the deleteModel race) is the same NotFoundError naming modelId", async () => {
+    const m = await repos.models.create({ name: "m3", spec, result, fingerprint: "f3" });
+    // Delete the model just before the scenario row is inserted: the insert hits the foreign key.
+    const racing = t.db.$extends({
+      query: { scenario: { async create({ args, query }) { await t.db.fittedModel.delete({ where: { id: m.id } }); return query(args); } } },
+    }) as unknown as typeof t.db;
+    const err = await createRepositories(racing).scenarios.create({ modelId: m.id, name: "late", interventions: [], options: {}, result: outcome }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err).toMatchObject({ message: `model ${m.id} not found`, field: "modelId" });
+    const gone = await repos.scenarios.create({ modelId: m.id, name: "after", interventions: [], options: {}, result: outcome }).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ name: "NotFoundError", message: `model ${m.id} not found`, field: "modelId" });
+    expect(await repos.scenarios.list({ modelId: m.id })).toEqual([]);
+  });
 });

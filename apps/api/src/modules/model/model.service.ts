@@ -1,4 +1,4 @@
-import { EstimationError, firstNonFinite, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
+import { confidenceLevelProblem, EstimationError, firstNonFinite, fitCountModel, type FitResult, type ModelSpec } from "@govdiffusion/estimation";
 import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { ConflictError, NotFoundError, ValidationError } from "@govdiffusion/db";
@@ -169,9 +169,9 @@ export class ModelService {
     if (cmd.exposure && !known.has(cmd.exposure)) throw unknown("input.exposure", cmd.exposure);
 
     const level = cmd.confidenceLevel ?? 0.95;
-    if (!(level > 0 && level < 1)) {
-      throw new ValidationError("input.confidenceLevel", `confidenceLevel must be strictly between 0 and 1, got ${level}`, "OUT_OF_RANGE");
-    }
+    // Also refuses levels whose interval cannot be computed (0.9999999999999999), blaming this field.
+    const levelProblem = confidenceLevelProblem(level);
+    if (levelProblem) throw new ValidationError("input.confidenceLevel", levelProblem, "OUT_OF_RANGE");
     if (cmd.cluster && cmd.seType !== "cluster") {
       throw new ValidationError("input.cluster", "cluster applies only with seType CLUSTER", "INVALID");
     }

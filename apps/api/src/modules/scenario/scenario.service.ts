@@ -2,7 +2,7 @@ import type { ScenarioOutcome } from "@govdiffusion/estimation";
 import type { StoredScenario } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
-import type { BaselineRow, InterventionCommand, WhatIfCommandOptions, WhatIfResult, WhatIfService } from "./what-if.service.js";
+import { unknownModelError, type BaselineRow, type InterventionCommand, type WhatIfCommandOptions, type WhatIfResult, type WhatIfService } from "./what-if.service.js";
 
 /** What is stored in a scenario's `options` column: the request options plus the identity of each result row. */
 export interface StoredScenarioOptions extends WhatIfCommandOptions {
@@ -30,8 +30,12 @@ export class ScenarioService {
     const options: StoredScenarioOptions = {
       ...(input.options ?? {}), years: result.years, rows: result.rows, changedRows: [...result.changedRows],
     };
+    // deleteModel may win the race after the what-if ran: the repository then says NotFound(modelId),
+    // which is answered exactly as a model missing from the start (unknownModelError).
     const stored = await this.data.repos.scenarios.create({
       modelId: input.modelId, name, interventions: input.interventions, options, result: result.outcome,
+    }).catch((err: unknown) => {
+      throw err instanceof NotFoundError && err.field === "modelId" ? unknownModelError(input.modelId, "input.") : err;
     });
     return this.toRecord(stored, result.countyNames);
   }

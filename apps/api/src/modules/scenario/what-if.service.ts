@@ -1,6 +1,6 @@
 import {
   EstimationError, applyInterventions, firstNonFinite, simulateScenario, type Cell, type FitResult, type Intervention, type ScenarioOptions,
-  type ScenarioOutcome, type Table,
+  confidenceLevelProblem, type ScenarioOutcome, type Table,
 } from "@govdiffusion/estimation";
 import type { StoredModel } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
@@ -85,6 +85,14 @@ function groupRows(rows: readonly BaselineRow[], key: (r: BaselineRow) => string
   return m;
 }
 
+/**
+ * The one error for a model that does not exist (any more) in what-ifs and createScenario:
+ * BAD_USER_INPUT naming `${at}modelId`, reason UNKNOWN_MODEL, whichever step found it missing.
+ */
+export function unknownModelError(modelId: number, at = ""): ValidationError {
+  return new ValidationError(`${at}modelId`, `model ${modelId} does not exist (see the models query)`, "UNKNOWN_MODEL");
+}
+
 export class WhatIfService {
   /** Promises, so concurrent first requests for a model share one preparation. */
   private readonly cache = new Map<string, Promise<PreparedBaseline>>();
@@ -164,9 +172,7 @@ export class WhatIfService {
     try {
       return await this.runUnprefixed(modelId, interventions, options);
     } catch (err) {
-      if (err instanceof NotFoundError && err.field === "modelId") {
-        throw new ValidationError(`${at}modelId`, `model ${modelId} does not exist (see the models query)`, "UNKNOWN_MODEL");
-      }
+      if (err instanceof NotFoundError && err.field === "modelId") throw unknownModelError(modelId, at);
       if (err instanceof ValidationError && at !== "") throw new ValidationError(at + err.field, err.message, err.reason, { cause: err.cause });
       throw err;
     }
@@ -209,9 +215,9 @@ export class WhatIfService {
   private scenarioOptions(o: WhatIfCommandOptions): ScenarioOptions {
     const method = o.uncertainty ?? "delta";
     const level = o.confidenceLevel ?? 0.95;
-    if (!(level > 0 && level < 1)) {
-      throw new ValidationError("options.confidenceLevel", `confidenceLevel must be strictly between 0 and 1, got ${level}`, "OUT_OF_RANGE");
-    }
+    // Also refuses levels whose interval cannot be computed (0.9999999999999999), blaming this field.
+    const levelProblem = confidenceLevelProblem(level);
+    if (levelProblem) throw new ValidationError("options.confidenceLevel", levelProblem, "OUT_OF_RANGE");
     const out: ScenarioOptions = { method, level };
     if (o.draws !== undefined && o.draws !== null) {
       if (method !== "simulation") throw new ValidationError("options.draws", "draws applies only with uncertainty SIMULATION", "INVALID");

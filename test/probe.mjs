@@ -1,0 +1,18 @@
+import { createServer, loadConfig } from "@govdiffusion/api";
+import { createDb, ensureDatabase } from "@govdiffusion/db";
+const url = process.env.URL ?? "file:/tmp/dprobe/t.db";
+await ensureDatabase({ url, seed: true });
+const config = loadConfig({ PORT: "0", DATABASE_URL: url, GOVDIFFUSION_API_KEYS: "test-key-0123456789abcdef", LOG_LEVEL: "warn", GOVDIFFUSION_GRAPHIQL: "true" });
+const server = await createServer({ config, db: createDb({ url }) });
+const { port } = await server.listen(0, "127.0.0.1");
+const ep = `http://127.0.0.1:${port}/graphql`;
+const post = async (body, key) => { const r = await fetch(ep, { method: "POST", headers: { "content-type": "application/json", ...(key ? { authorization: "Bearer test-key-0123456789abcdef" } : {}) }, body: typeof body === "string" ? body : JSON.stringify(body) }); return [r.status, await r.text()]; };
+console.log("unknown field", await post({ query: "{ nope }" }));
+console.log("unknown arg", await post({ query: "{ models(foo: 1) { id } }" }));
+console.log("bad var", await post({ query: "query($x: Int!){ model(id: $x) { id } }", variables: { x: "a" } }));
+console.log("conf", await post({ query: `{ whatIf(modelId: 1, interventions: [{indicator: "fiscal_revenue", operation: SCALE, value: 1.1}], options: {confidenceLevel: 0.9999999999999999}) { __typename } }` }));
+let deep = "1"; for (let i = 0; i < 3000; i++) deep = "[" + deep + "]";
+console.log("deep", await post(`{"query":"{ __typename }","variables":{"x":${deep}}}`));
+console.log("intro", (await post({ query: "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }" }))[1].slice(0,200));
+console.log("nul", await post({ query: `mutation { importDataset(input: {name: "a\\u0000b", format: LONG, csv: "county_code,year,indicator,value\\n450102,2020,x,1\\n", createIndicators: true}) { __typename } }` }, true));
+await server.stop();
