@@ -130,7 +130,7 @@ describe("the byte scanner reads what csv-parse reads, with the same values and 
   });
 
   it("names file, line and column of a non-numeric cell, whatever its shape", async () => {
-    for (const bad of ["abc", "0x10", "Infinity", "1e", "1e+", "-", ".", "1.2.3", "1 2", "NaN", '" 1"', '"a""b"', "5x"]) {
+    for (const bad of ["abc", "0x10", "Infinity", "1e", "1e+", "-", ".", "1.2.3", "1 2", "NaN", "na", "NB", "N", '" 1"', '"a""b"', "5x"]) {
       const r = await same(`y,x,z\n1,2,3\n\n3,${bad},4\n`, ["y", "x"]);
       expect("error" in r && r.error, bad).toMatch(/line 4: column "x" has a non-numeric value/);
     }
