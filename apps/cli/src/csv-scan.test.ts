@@ -172,6 +172,8 @@ describe("the byte scanner hands unusual input to csv-parse", () => {
   const handBack: [string, string, string[], string[]][] = [
     ["a quoted line break", 'y,g\n1,"a\nb"\n2,c\n', ["y"], ["g"]],
     ["a quote inside an unquoted cell", 'y,x\n1,a"b\n', ["y", "x"], []],
+    ["a quote inside an unquoted cell of an unused column", 'y,x,z\n1,2,a"b\n', ["y"], []],
+    ["a quote after a number", 'y,x\n1,2"\n', ["y", "x"], []],
     ["text after a closing quote", 'y,x\n1,"2"3\n', ["y", "x"], []],
     ["an unclosed quote", 'y,x\n1,"2\n', ["y", "x"], []],
     ["CR line ends", "y,x\r1,2\r3,4\r", ["y", "x"], []],

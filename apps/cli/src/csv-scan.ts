@@ -155,7 +155,7 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
   let line = 0;
   let crlf: boolean | undefined;
 
-  // Cell boundaries of the current record, reused across records.
+  // Cell boundaries of the header.
   let cellStart = new Int32Array(64);
   let cellEnd = new Int32Array(64);
   let cellQuoted = new Uint8Array(64); // 2 = quoted with doubled quotes inside
@@ -175,7 +175,7 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
     capacity = next;
   };
 
-  /** Splits buf[p, le) into cells; returns their count (0 for a blank line, skipped as csv-parse does). */
+  /** Splits the header line buf[p, le) into cells; returns their count (0 for a blank line, skipped as csv-parse does). */
   const splitCells = (p: number, le: number): number => {
     let count = 0;
     let q = p;
@@ -257,36 +257,31 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
     }
   };
 
-  const onRecord = (count: number) => {
-    if (count !== k) throw new CliError(`${file}: ${recordLengthError(k, count, line)}`);
-    if (rows === capacity) grow(rows + 1);
-    for (let i = 0; i < k; i++) {
-      const which = kind[i];
-      if (which === 0) continue;
-      const s = cellStart[i]!;
-      const e = cellEnd[i]!;
-      // Missing: empty or NA (the same test as isMissing, on bytes).
-      const missing = e === s || (e - s === 2 && buf[s] === 78 && buf[s + 1] === 65);
-      if (which === 1) {
-        let v = NaN;
-        if (!missing) {
-          v = cellQuoted[i] === 2 ? NaN : parseDecimal(buf, s, e);
-          if (Number.isNaN(v)) throw new CliError(nonNumeric(file, line, names[i]!, cellText(i)));
-        }
-        numCols[slot[i]!]![rows] = v;
-      } else {
-        strCols[slot[i]!]!.push(missing ? null : cellText(i));
+  /** Stores a quoted cell buf[s, e) (doubled = it holds "" for a quote) of column i. */
+  const storeQuoted = (i: number, which: number, s: number, e: number, doubled: boolean) => {
+    const missing = e === s || (e - s === 2 && buf[s] === 78 && buf[s + 1] === 65);
+    const text = () => {
+      const t = buf.toString("utf8", s, e);
+      return doubled ? t.replaceAll('""', '"') : t;
+    };
+    if (which === 1) {
+      let v = NaN;
+      if (!missing) {
+        v = doubled ? NaN : parseDecimal(buf, s, e);
+        if (Number.isNaN(v)) throw new CliError(nonNumeric(file, line, names[i]!, text()));
       }
-    }
-    rows++;
+      numCols[slot[i]!]![rows] = v;
+    } else if (which === 2) strCols[slot[i]!]!.push(missing ? null : text());
   };
 
   /**
-   * One record of a line without quotes, parsed as it is split: numbers are read in place (one
-   * pass over their bytes). Returns the number of cells (0 for a blank line). Anything but a plain
-   * number in a numeric cell takes the careful branch, which finds NA, errors and bare CRs.
+   * One record, parsed as it is split: numbers are read in place (one pass over their bytes).
+   * Returns the number of cells (0 for a blank line). Anything but a plain number in an unquoted
+   * numeric cell takes the careful branch, which finds NA and errors; a quote inside an unquoted
+   * cell, text after a closing quote, an unclosed quote (a line break inside quotes) and a bare CR
+   * hand the file to csv-parse.
    */
-  const fastRecord = (p: number, le: number): number => {
+  const record = (p: number, le: number): number => {
     let q = p;
     while (q < le && isTrimmable(buf[q]!)) q++;
     if (q === le) return 0; // blank (or whitespace-only) line
@@ -295,7 +290,24 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
     for (;;) {
       while (q < le && isTrimmable(buf[q]!)) q++;
       const which = i < k ? kind[i]! : 0;
-      if (which === 1) {
+      if (q < le && buf[q] === QUOTE) {
+        const s = ++q;
+        let doubled = false;
+        for (;;) {
+          while (q < le && buf[q] !== QUOTE) q++;
+          if (q >= le) throw new NeedsGeneralReader();
+          if (q + 1 < le && buf[q + 1] === QUOTE) {
+            doubled = true;
+            q += 2;
+            continue;
+          }
+          break;
+        }
+        const e = q++;
+        while (q < le && isTrimmable(buf[q]!)) q++;
+        if (q < le && buf[q] !== COMMA) throw new NeedsGeneralReader();
+        if (which !== 0) storeQuoted(i, which, s, e, doubled);
+      } else if (which === 1) {
         let v = NaN; // an empty cell is missing
         if (q < le && buf[q] !== COMMA) {
           const s = q;
@@ -303,10 +315,10 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
           q = numberEnd;
           while (q < le && isTrimmable(buf[q]!)) q++;
           if (q < le && buf[q] !== COMMA) {
-            // Not just a number: NA (missing), a bare CR, or a non-numeric value.
+            // Not just a number: NA (missing), a non-numeric value, or a quote or bare CR.
             let c = 0;
             while (q < le && (c = buf[q]!) !== COMMA) {
-              if (c === CR) throw new NeedsGeneralReader();
+              if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
               q++;
             }
             let e = q;
@@ -320,7 +332,7 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
         const s = q;
         let c = 0;
         while (q < le && (c = buf[q]!) !== COMMA) {
-          if (c === CR) throw new NeedsGeneralReader();
+          if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
           q++;
         }
         if (which === 2) {
@@ -354,9 +366,6 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
       atStart = false;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
     }
-    // Lines with quotes need the careful split; most chunks have none.
-    const quoteAt = buf.indexOf(QUOTE, p);
-    const quotes = quoteAt >= 0 && quoteAt < filled;
     // Whole lines in buf[p, filled); at the end of input the last line needs no LF.
     for (;;) {
       let nl = buf.indexOf(LF, p);
@@ -372,8 +381,8 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
         else if (crlf !== isCrlf) throw new NeedsGeneralReader(); // mixed line ends: csv-parse detects one
         if (isCrlf) le--;
       } else if (crlf === true && le > p && buf[le - 1] === CR) le--;
-      if (header !== undefined && !quotes) {
-        const count = fastRecord(p, le);
+      if (header !== undefined) {
+        const count = record(p, le);
         p = nl + 1;
         if (count === 0) continue;
         if (count !== k) throw new CliError(`${file}: ${recordLengthError(k, count, line)}`);
@@ -383,15 +392,13 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
       const count = splitCells(p, le);
       p = nl + 1;
       if (count === 0) continue;
-      if (header === undefined) {
-        onHeader(count);
-        // Size the columns from the average line length in this first read (an overestimate costs
-        // no RSS: pages of a zero-filled array are only resident once written).
-        let lines = 0;
-        for (let at = buf.indexOf(LF, p); at >= 0 && at < filled; at = buf.indexOf(LF, at + 1)) lines++;
-        const lineBytes = lines > 0 ? (filled - p) / lines : filled - p + 1;
-        grow(Math.ceil((fileSize / Math.max(1, lineBytes)) * 1.05) + 16);
-      } else onRecord(count);
+      onHeader(count);
+      // Size the columns from the average line length in this first read (an overestimate costs
+      // no RSS: pages of a zero-filled array are only resident once written).
+      let lines = 0;
+      for (let at = buf.indexOf(LF, p); at >= 0 && at < filled; at = buf.indexOf(LF, at + 1)) lines++;
+      const lineBytes = lines > 0 ? (filled - p) / lines : filled - p + 1;
+      grow(Math.ceil((fileSize / Math.max(1, lineBytes)) * 1.05) + 16);
     }
     if (eof) break;
     // Keep the partial last line for the next read.
