@@ -238,6 +238,38 @@ describe("govdiffusion fit --format json", () => {
   });
 });
 
+describe("govdiffusion fit reads every CSV the same way", () => {
+  /** The CLI reading the CSV from a shell pipe (not a regular file: the csv-parse reader, not the byte scanner). */
+  function runPiped(file: string, args: string[]): Promise<Run> {
+    return new Promise((done) => {
+      const argv = ["-c", 'f=$1; shift; cat "$f" | "$@"', "sh", file, process.execPath, bin, "fit", "/dev/stdin", ...args];
+      execFile("sh", argv, { encoding: "utf8" }, (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it("a file written as R's write.csv writes it (quoted names and labels, CRLF) and a pipe give the plain file's fit", async () => {
+    const args = ["--outcome", "Days", "--predictors", PREDICTORS, "--cluster", "EthSex", "--format", "json"];
+    const plain = await run(["fit", QUINE, ...args]);
+    expect(plain.code).toBe(0);
+    const [head, ...rows] = readFileSync(QUINE, "utf8").trimEnd().split("\n");
+    const cols = head!.split(",");
+    const quoted = [
+      cols.map((c) => `"${c}"`).join(","),
+      ...rows.map((line) => line.split(",").map((cell, j) => (cols[j] === "EthSex" ? `"${cell}"` : cell)).join(",")),
+    ].join("\r\n") + "\r\n";
+    const file = join(tmp, "quoted.csv");
+    writeFileSync(file, "\uFEFF" + quoted);
+    const fromQuoted = await run(["fit", file, ...args]);
+    expect(fromQuoted.stderr).toBe("");
+    expect(fromQuoted.stdout).toBe(plain.stdout);
+    const piped = await runPiped(QUINE, args);
+    expect(piped.stderr).toBe("");
+    expect(piped.stdout).toBe(plain.stdout);
+  });
+});
+
 describe("govdiffusion fit --format table", () => {
   it("prints an R-like coefficient table and the row accounting", async () => {
     const r = await run(["fit", QUINE, "--outcome", "Days", "--predictors", PREDICTORS, "--se", "expected"]);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readCsvColumns } from "./csv.js";
+import { readCsvColumns, readCsvColumnsGeneral } from "./csv.js";
 import { CliError } from "./errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "govdiffusion-csv-"));
@@ -24,15 +24,22 @@ async function failure(p: Promise<unknown>): Promise<string> {
   throw new Error("expected a CliError");
 }
 
-describe("readCsvColumns", () => {
+// Every case runs through both readers: the byte scanner (readCsvColumns on a regular file) and
+// csv-parse (the general reader, used for pipes and for what the scanner hands back).
+describe.each([
+  ["readCsvColumns", readCsvColumns],
+  ["the general reader", readCsvColumnsGeneral],
+])("%s", (_name, readCsvColumns) => {
   it("keeps only the requested columns, converts numbers, and treats empty cells and NA as missing", async () => {
     const file = csv("a.csv", "y,x,z,g\n1,2.5,9,A\n0,,9,B\n3,NA,9,\n4,-1e-3,9,A\n");
     const { table, header, rows } = await readCsvColumns(file, ["y", "x"], ["g"]);
     expect(header).toEqual(["y", "x", "z", "g"]);
     expect(rows).toBe(4);
     expect(Object.keys(table)).toEqual(["y", "x", "g"]);
+    expect(table.y).toBeInstanceOf(Float64Array);
     expect(Array.from(table.y!)).toEqual([1, 0, 3, 4]);
-    expect(Array.from(table.x!)).toEqual([2.5, null, null, -0.001]);
+    expect(table.x).toBeInstanceOf(Float64Array);
+    expect(Array.from(table.x!)).toEqual([2.5, NaN, NaN, -0.001]);
     expect(Array.from(table.g!)).toEqual(["A", "B", null, "A"]);
   });
 
@@ -59,11 +66,7 @@ describe("readCsvColumns", () => {
     expect(await failure(readCsvColumns(file, ["y", "w"]))).toBe(`unknown column "w" in ${file} (columns: y, x)`);
   });
 
-  it("refuses a missing file, a directory, an empty file, a header without rows, duplicate and empty names", async () => {
-    expect(await failure(readCsvColumns(join(dir, "nope.csv"), ["y"]))).toBe(`cannot read ${join(dir, "nope.csv")}: no such file`);
-    const sub = join(dir, "sub");
-    mkdirSync(sub);
-    expect(await failure(readCsvColumns(sub, ["y"]))).toBe(`cannot read ${sub}: it is a directory`);
+  it("refuses an empty file, a header without rows, duplicate and empty names", async () => {
     expect(await failure(readCsvColumns(csv("g.csv", ""), ["y"]))).toContain("is empty");
     expect(await failure(readCsvColumns(csv("h.csv", "y,x\n"), ["y"]))).toContain("has a header but no data rows");
     expect(await failure(readCsvColumns(csv("i.csv", "y,y\n1,2\n"), ["y"]))).toContain('column "y" appears twice');
@@ -73,5 +76,14 @@ describe("readCsvColumns", () => {
   it("reports a row with the wrong number of cells with its line", async () => {
     const msg = await failure(readCsvColumns(csv("k.csv", "y,x\n1,2\n3\n"), ["y"]));
     expect(msg).toMatch(/line 3/);
+  });
+});
+
+describe("readCsvColumns", () => {
+  it("refuses a missing file and a directory", async () => {
+    expect(await failure(readCsvColumns(join(dir, "nope.csv"), ["y"]))).toBe(`cannot read ${join(dir, "nope.csv")}: no such file`);
+    const sub = join(dir, "sub");
+    mkdirSync(sub);
+    expect(await failure(readCsvColumns(sub, ["y"]))).toBe(`cannot read ${sub}: it is a directory`);
   });
 });
