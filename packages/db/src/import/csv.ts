@@ -45,32 +45,40 @@ export class CsvReader {
     return this.hash.digest("hex");
   }
 
-  /**
-   * Data records with their line numbers. Lines without a quote or a stray CR (the usual export)
-   * are split directly, which is several times faster than csv-parse; from the first line that
-   * has one, the rest of the input goes through csv-parse (same options, line numbers offset), so
-   * quoting rules are the library's. csv.test.ts checks that both give the same records.
-   */
+  /** Data records one by one (see batches()). */
   async *records(): AsyncGenerator<CsvRecord> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * Data records with their line numbers, in batches (one per chunk of input: an await per record
+   * would cost more than splitting it). Lines without a quote or a stray CR (the usual export) are
+   * split directly, several times faster than csv-parse; from the first line that has one, the rest
+   * of the input goes through csv-parse (same options, line numbers offset), so quoting rules are
+   * the library's. csv.test.ts checks that both give the same records.
+   */
+  async *batches(): AsyncGenerator<CsvRecord[]> {
     let first = true;
     let sawData = false;
     try {
-      for await (const item of this.rawRecords()) {
-        if (first) {
-          this.header = item.fields.map((h) => h.trim());
-          this.headerLine = item.line;
+      for await (const raw of this.rawBatches()) {
+        let batch = raw;
+        if (first && raw.length > 0) {
+          this.header = raw[0]!.fields.map((h) => h.trim());
+          this.headerLine = raw[0]!.line;
           first = false;
-          continue;
+          batch = raw.slice(1);
         }
-        // An extra field (e.g. an unquoted "1,234") would otherwise shift or truncate values silently.
-        if (item.fields.length !== this.header.length) {
-          throw new ImportError(
-            this.file, item.line, null,
-            `${item.fields.length} fields where the header has ${this.header.length} (quote values that contain commas)`,
-          );
+        const width = this.header.length;
+        for (const item of batch) {
+          // An extra field (e.g. an unquoted "1,234") would otherwise shift or truncate values silently.
+          if (item.fields.length !== width) {
+            throw new ImportError(this.file, item.line, null, `${item.fields.length} fields where the header has ${width} (quote values that contain commas)`);
+          }
         }
+        if (batch.length === 0) continue;
         sawData = true;
-        yield item;
+        yield batch;
       }
     } catch (err) {
       if (err instanceof ImportError) throw err;
@@ -85,7 +93,7 @@ export class CsvReader {
   }
 
   /** All records, header included: the fast line splitter, then csv-parse from the first line it does not handle. */
-  private async *rawRecords(): AsyncGenerator<CsvRecord> {
+  private async *rawBatches(): AsyncGenerator<CsvRecord[]> {
     const chunks = this.bytes();
     const decoder = new StringDecoder("utf8");
     let pending = "";
@@ -98,6 +106,7 @@ export class CsvReader {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 BOM (csv-parse `bom: true`)
         atStart = false;
       }
+      const batch: CsvRecord[] = [];
       let pos = 0;
       for (;;) {
         let nl = text.indexOf("\n", pos);
@@ -108,13 +117,15 @@ export class CsvReader {
         const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         const ln = text.slice(pos, end);
         if (ln.includes('"') || ln.includes("\r")) {
-          yield* csvParseRest(text.slice(pos), next.done ? null : chunks, decoder, line);
+          if (batch.length > 0) yield batch;
+          for await (const rec of csvParseRest(text.slice(pos), next.done ? null : chunks, decoder, line)) yield [rec];
           return;
         }
         line++;
         pos = nl + 1;
-        if (ln.length > 0 && !BLANK.test(ln)) yield { fields: splitLine(ln), line };
+        if (ln.length > 0 && !BLANK.test(ln)) batch.push({ fields: splitLine(ln), line });
       }
+      if (batch.length > 0) yield batch;
       if (next.done) return;
       pending = text.slice(pos);
     }

@@ -108,22 +108,24 @@ export async function parseObservations(reader: CsvReader, opts: ParseOptions): 
   };
 
   try {
-    const records = reader.records();
-    // The header is known once the first record has been read.
-    const first = await records.next();
+    const batches = reader.batches();
+    // The header is known once the first batch has been read.
+    const first = await batches.next();
     const all = async function* () {
       if (!first.done) yield first.value;
-      yield* records;
+      yield* batches;
     };
     if (opts.format === "long") {
       const ix = reader.require(["county_code", "year", "indicator", "value"]);
       const [ic, iy, ik, iv] = [ix["county_code"]!, ix["year"]!, ix["indicator"]!, ix["value"]!];
-      for await (const rec of all()) {
-        rows++;
-        const c = county(rec, ic);
-        const year = parseYear(file, rec, iy);
-        const k = indexOfKey(field(rec, ik), rec.line, "indicator");
-        cols.push(c, year, k, parseNumber(file, rec, iv, "value"), rec.line);
+      for await (const batch of all()) {
+        for (const rec of batch) {
+          rows++;
+          const c = county(rec, ic);
+          const year = parseYear(file, rec, iy);
+          const k = indexOfKey(field(rec, ik), rec.line, "indicator");
+          cols.push(c, year, k, parseNumber(file, rec, iv, "value"), rec.line);
+        }
       }
     } else {
       const ix = reader.require(["county_code", "year"]);
@@ -131,15 +133,17 @@ export async function parseObservations(reader: CsvReader, opts: ParseOptions): 
       if (valueCols.length === 0) throw new ImportError(file, reader.headerLine, null, "no indicator columns after county_code,year");
       const colKeys = valueCols.map(({ h }) => indexOfKey(h, reader.headerLine, h));
       const [ic, iy] = [ix["county_code"]!, ix["year"]!];
-      for await (const rec of all()) {
-        rows++;
-        const c = county(rec, ic);
-        const year = parseYear(file, rec, iy);
-        for (let j = 0; j < valueCols.length; j++) {
-          const { h, i } = valueCols[j]!;
-          const s = field(rec, i);
-          if (s === "" || s === "NA") continue; // wide files mark missing cells as empty or NA
-          cols.push(c, year, colKeys[j]!, parseNumber(file, rec, i, h), rec.line);
+      for await (const batch of all()) {
+        for (const rec of batch) {
+          rows++;
+          const c = county(rec, ic);
+          const year = parseYear(file, rec, iy);
+          for (let j = 0; j < valueCols.length; j++) {
+            const { h, i } = valueCols[j]!;
+            const s = field(rec, i);
+            if (s === "" || s === "NA") continue; // wide files mark missing cells as empty or NA
+            cols.push(c, year, colKeys[j]!, parseNumber(file, rec, i, h), rec.line);
+          }
         }
       }
     }
