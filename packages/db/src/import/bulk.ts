@@ -57,9 +57,8 @@ const OBSERVATION_COLUMNS = `"datasetId","countyCode","year","indicatorKey","val
 export async function writeSqlite(file: string, w: BulkWrite): Promise<BulkResult> {
   const conn = new Database(file, { timeout: 0 });
   try {
-    // Every county and indicator was checked against the database by the parse (counties and
-    // indicators are never deleted; new indicators are inserted below): the three foreign-key
-    // lookups per row would only repeat that, at ~20% of the insert time.
+    // The three foreign-key lookups per row cost ~20% of the insert time; the references are
+    // checked once per distinct county and indicator instead (writeSqliteLocked).
     conn.pragma("foreign_keys = OFF");
     conn.pragma("cache_size = -65536"); // 64 MB of page cache for this connection's index updates
     await beginImmediate(conn);
@@ -101,6 +100,10 @@ function writeSqliteLocked(conn: Database.Database, w: BulkWrite): BulkResult {
   const { parsed } = w;
   const addIndicator = conn.prepare(`INSERT INTO "Indicator" ("key","label","unit","description","role") VALUES (?,?,?,?,?) ON CONFLICT ("key") DO NOTHING`);
   for (const key of parsed.newKeys) addIndicator.run(key, key, "", w.indicatorDescription, "determinant");
+  // Foreign keys are off on this connection: check here, under the lock, that every county and
+  // indicator the rows name exists (a few thousand keys, not a lookup per row).
+  assertReferencesExist(conn, "County", "code", usedValues(parsed.countyCodes, parsed.county));
+  assertReferencesExist(conn, "Indicator", "key", usedValues(parsed.keys, parsed.key));
 
   const now = new Date().toISOString().replace("Z", "+00:00"); // the format Prisma's SQLite adapter writes
   let datasetId: number;
@@ -124,6 +127,18 @@ function writeSqliteLocked(conn: Database.Database, w: BulkWrite): BulkResult {
   const { county, year, key, value, countyCodes, keys } = parsed;
   for (let i = 0; i < parsed.n; i++) insert.run(datasetId, countyCodes[county[i]!], year[i], keys[key[i]!], value[i]);
   return { datasetId };
+}
+
+function usedValues(names: readonly string[], idx: Int32Array): string[] {
+  const used = new Uint8Array(names.length);
+  for (let i = 0; i < idx.length; i++) used[idx[i]!] = 1;
+  return names.filter((_, i) => used[i] === 1);
+}
+
+function assertReferencesExist(conn: Database.Database, table: string, column: string, values: readonly string[]): void {
+  const present = new Set(conn.prepare(`SELECT "${column}" AS v FROM "${table}"`).pluck().all() as string[]);
+  const missing = values.find((v) => !present.has(v));
+  if (missing !== undefined) throw new Error(`import: ${table} "${missing}" no longer exists (deleted during the import)`);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
