@@ -37,7 +37,7 @@ export class CsvReader {
   /** Hash the content (to compare with a stored checksum) and count its data rows, without validating values. */
   async hashAndCount(): Promise<{ checksum: string; rows: number }> {
     let rows = 0;
-    for await (const _ of this.records()) rows++;
+    for await (const batch of this.batches()) rows += batch.length;
     return { checksum: this.digest(), rows };
   }
 
