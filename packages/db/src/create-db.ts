@@ -18,11 +18,13 @@ export type Db = PgClient;
 export type DbTx = Prisma.TransactionClient;
 
 const providers = new WeakMap<object, Provider>();
-/** The SQLite file and open mode behind a client (for the writability probe). */
+/** The SQLite file and open mode behind a client (for the writability probe and raw bulk connections). */
 const sqliteFiles = new WeakMap<object, { file: string; readonly: boolean }>();
+/** What a client from createDb connects to: the absolute SQLite file or the PostgreSQL URL (for raw bulk connections). */
+const targets = new WeakMap<object, string>();
 
 /** How long a SQLite writer waits for another writer's lock before failing (ms). */
-const SQLITE_BUSY_TIMEOUT_MS = 30_000;
+export const SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
 export function providerOfUrl(url: string): Provider {
   if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
@@ -35,6 +37,17 @@ export function providerOf(db: Db): Provider {
   const p = providers.get(db);
   if (!p) throw new Error("providerOf: this client was not created by createDb()");
   return p;
+}
+
+/**
+ * The database a client from createDb talks to, for code that opens its own driver connection
+ * (bulk imports): `{ provider: "sqlite", file }` (absolute path, or ":memory:") or
+ * `{ provider: "postgres", url }`. A new connection per call, so it works in any thread.
+ */
+export function connectionTargetOf(db: Db): { provider: "sqlite"; file: string; readonly: boolean } | { provider: "postgres"; url: string } {
+  const provider = providerOf(db);
+  const target = targets.get(db)!;
+  return provider === "postgres" ? { provider, url: target } : { provider, file: target, readonly: sqliteFiles.get(db)?.readonly ?? false };
 }
 
 /**
@@ -76,6 +89,7 @@ export function createDb({ url }: { url: string }): Db {
     sqliteFiles.set(db, { file, readonly });
   }
   providers.set(db, provider);
+  targets.set(db, provider === "postgres" ? url : sqlitePath(url));
   return db;
 }
 

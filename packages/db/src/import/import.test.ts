@@ -121,6 +121,87 @@ describe("importObservations", () => {
   });
 });
 
+describe("importObservations write pass (driver connection: prepared statement on SQLite, COPY on PostgreSQL)", () => {
+  const mkLong = (n: number, last: string) => {
+    const l = ["county_code,year,indicator,value"];
+    for (let i = 0; l.length <= n; i++) l.push(`${["450102", "450103", "450104", "450202"][i % 4]},${1901 + (Math.floor(i / 4) % 200)},bulk_${Math.floor(i / 800)},${i}`);
+    l.push(last);
+    return l.join("\n") + "\n";
+  };
+
+  it("a bad value on the last line of a large file: that line is named and nothing is written", async () => {
+    const csv = mkLong(6_000, "450103,2100,gdp_new,abc");
+    const e = await importError(importObservations(t.db, csv, { file: "last.csv", dataset: "last", createIndicators: true }));
+    expect([e.line, e.column, e.message]).toEqual([6_002, "value", 'last.csv:6002: column value: "abc" is not a number (decimal notation, e.g. 12.5 or -3e4)']);
+    expect(await t.db.dataset.findUnique({ where: { name: "last" } })).toBeNull();
+    expect(await t.db.indicator.findUnique({ where: { key: "gdp_new" } })).toBeNull();
+  });
+
+  it("a failure inside the database on the last row rolls back the dataset, its rows and new indicators", async () => {
+    // A trigger refuses the last row while it is being written: the parse pass accepted everything.
+    if (t.provider === "postgres") {
+      await t.db.$executeRawUnsafe(`CREATE FUNCTION refuse_666() RETURNS trigger AS $$ BEGIN IF NEW.value = 666666 THEN RAISE EXCEPTION 'refused by test trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+      await t.db.$executeRawUnsafe(`CREATE TRIGGER refuse_666 BEFORE INSERT ON "Observation" FOR EACH ROW EXECUTE FUNCTION refuse_666()`);
+    } else {
+      await t.db.$executeRawUnsafe(`CREATE TRIGGER refuse_666 BEFORE INSERT ON "Observation" WHEN NEW.value = 666666 BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`);
+    }
+    try {
+      const csv = mkLong(6_000, "450103,2100,gdp_trig,666666");
+      await expect(importObservations(t.db, csv, { file: "trig.csv", dataset: "trig", createIndicators: true })).rejects.toThrow(/refused by test trigger/);
+      expect(await t.db.dataset.findUnique({ where: { name: "trig" } })).toBeNull();
+      expect(await t.db.observation.count({ where: { indicatorKey: "gdp_trig" } })).toBe(0);
+      expect(await t.db.indicator.findUnique({ where: { key: "gdp_trig" } })).toBeNull();
+      // Without the trigger the same file goes in whole.
+      await t.db.$executeRawUnsafe(t.provider === "postgres" ? `DROP TRIGGER refuse_666 ON "Observation"` : `DROP TRIGGER refuse_666`);
+      const s = await importObservations(t.db, csv, { file: "trig.csv", dataset: "trig", createIndicators: true });
+      expect(s).toMatchObject({ rows: 6_001, counties: 4, years: 200, indicators: 9, unchanged: false });
+      expect(await t.db.observation.count({ where: { datasetId: s.datasetId! } })).toBe(6_001);
+      expect((await t.db.observation.findFirstOrThrow({ where: { datasetId: s.datasetId!, indicatorKey: "gdp_trig" } })).value).toBe(666666);
+    } finally {
+      await t.db.$executeRawUnsafe(t.provider === "postgres" ? `DROP TRIGGER IF EXISTS refuse_666 ON "Observation"` : `DROP TRIGGER IF EXISTS refuse_666`);
+    }
+  });
+
+  it("stores values bit for bit and dataset metadata as Prisma reads it", async () => {
+    const values = [0.1, -3e-7, 1.7976931348623157e308, 5e-324, 123456789.123456789, -0];
+    const csv = ["county_code,year,indicator,value", ...values.map((v, i) => `450102,${2000 + i},population,${v === 0 ? "-0.0" : String(v)}`)].join("\n");
+    const before = Date.now();
+    const s = await importObservations(t.db, csv, { file: "bits.csv", dataset: "bits", source: "S", provenance: "P", synthetic: true });
+    const rows = await t.db.observation.findMany({ where: { datasetId: s.datasetId! }, orderBy: { year: "asc" } });
+    expect(rows.map((r) => r.value)).toEqual(values.map((v) => (v === 0 ? 0 : v)));
+    const ds = await t.db.dataset.findUniqueOrThrow({ where: { id: s.datasetId! } });
+    expect(ds).toMatchObject({ name: "bits", source: "S", provenance: "P", synthetic: true });
+    expect(ds.importedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(ds.importedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  it("waits for a write transaction another connection of this process holds, then imports", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => (locked = r));
+    const holder = t.db.$transaction(async (tx) => {
+      // A write (on SQLite: the database write lock; on PostgreSQL: the dataset's advisory lock).
+      if (t.provider === "postgres") await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('govdiffusion:dataset:waiter'))::text`);
+      else await tx.$executeRawUnsafe(`UPDATE "Dataset" SET "name" = "name" WHERE 0 = 1`);
+      await tx.indicator.create({ data: { key: "held_key", label: "h", unit: "", description: "", role: "determinant" } });
+      locked();
+      await held;
+    }, { timeout: 60_000 });
+    await lockTaken;
+    const importing = importObservations(t.db, "county_code,year,indicator,value\n450102,2019,held_key,1\n", { file: "w.csv", dataset: "waiter", createIndicators: true });
+    let done = false;
+    void importing.then(() => (done = true), () => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false); // still waiting for the lock (and the thread is not blocked: this line runs)
+    release();
+    await holder;
+    const s = await importing;
+    expect(s).toMatchObject({ rows: 1, indicators: 1, unchanged: false });
+    expect((await t.db.indicator.findUniqueOrThrow({ where: { key: "held_key" } })).label).toBe("h");
+  });
+});
+
 describe("reference imports", () => {
   it("imports counties (with prefectures) and adjacency, validating codes", async () => {
     const s = await importCounties(

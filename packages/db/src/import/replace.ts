@@ -11,6 +11,11 @@ import { ConflictError } from "../errors.js";
 /** Fitted models whose spec refers to dataset `datasetId`. */
 export async function modelsUsingDataset(tx: Pick<DbTx, "fittedModel">, datasetId: number): Promise<{ id: number; name: string }[]> {
   const models = await tx.fittedModel.findMany({ select: { id: true, name: true, spec: true }, orderBy: { id: "asc" } });
+  return modelsReferencing(models, datasetId);
+}
+
+/** The models among `models` (rows of FittedModel, by id) whose spec names dataset `datasetId`. */
+export function modelsReferencing(models: readonly { id: number; name: string; spec: string }[], datasetId: number): { id: number; name: string }[] {
   return models
     .filter((m) => {
       try {
@@ -23,7 +28,11 @@ export async function modelsUsingDataset(tx: Pick<DbTx, "fittedModel">, datasetI
 }
 
 export async function assertNoDependentModels(tx: Pick<DbTx, "fittedModel">, dataset: { id: number; name: string }): Promise<void> {
-  const models = await modelsUsingDataset(tx, dataset.id);
+  throwIfModelsDepend(dataset, await modelsUsingDataset(tx, dataset.id));
+}
+
+/** ConflictError naming the models fitted on `dataset` (none: nothing happens). */
+export function throwIfModelsDepend(dataset: { name: string }, models: readonly { id: number; name: string }[]): void {
   if (models.length > 0) {
     throw new ConflictError(
       `fitted model(s) depend on dataset "${dataset.name}": ${models.map((m) => `#${m.id} "${m.name}"`).join(", ")}; ` +

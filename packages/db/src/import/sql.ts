@@ -35,8 +35,13 @@ export const LONG_TX = { maxWait: 10 * 60_000, timeout: 30 * 60_000 } as const;
  */
 export async function lockForImport(tx: Pick<Db, "$executeRawUnsafe" | "$queryRawUnsafe">, provider: Provider, name: string): Promise<void> {
   if (provider === "postgres") {
-    await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked`, `govdiffusion:dataset:${name}`);
+    await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked`, datasetLockKey(name));
   } else {
     await tx.$executeRawUnsafe(`UPDATE "Dataset" SET "name" = "name" WHERE 0 = 1`);
   }
+}
+
+/** Key of the PostgreSQL advisory lock that serialises writes into dataset `name` (Prisma and raw connections alike). */
+export function datasetLockKey(name: string): string {
+  return `govdiffusion:dataset:${name}`;
 }
