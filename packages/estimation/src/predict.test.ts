@@ -99,14 +99,14 @@ describe("confidence levels whose interval cannot be computed", () => {
     expect(confidenceLevelProblem(0.95)).toBeUndefined();
     expect(confidenceLevelProblem(0.9999999999999999)).toMatch(/too close to 1/);
     expect(confidenceLevelProblem(1)).toMatch(/strictly between 0 and 1/);
-    const err = (() => { try { criticalValue(0.9999999999999999); } catch (e) { return e; } })();
+    const err = (() => { try { criticalValue(0.9999999999999999); } catch (e) { return e; } return undefined; })();
     expect(err).toBeInstanceOf(EstimationError);
     expect(err).toMatchObject({ code: "INVALID_INPUT", column: "confidenceLevel" });
   });
 
   it("fitCountModel refuses it naming the confidenceLevel column, before fitting", () => {
     const data = { y: [1, 2, 3, 4, 5, 6], x: [0.1, 0.5, 0.2, 0.9, 0.4, 0.7] };
-    const err = (() => { try { fitCountModel(data, { family: "poisson", outcome: "y", predictors: ["x"], confidenceLevel: 0.9999999999999999 }); } catch (e) { return e; } })();
+    const err = (() => { try { fitCountModel(data, { family: "poisson", outcome: "y", predictors: ["x"], confidenceLevel: 0.9999999999999999 }); } catch (e) { return e; } return undefined; })();
     expect(err).toMatchObject({ name: "EstimationError", code: "INVALID_INPUT", column: "confidenceLevel" });
   });
 });
