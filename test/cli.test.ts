@@ -332,3 +332,53 @@ describe("govdiffusion fit: bad input is exit code 2 and one line on stderr", ()
     expect(top.stdout).toContain("commands:");
   });
 });
+
+describe("govdiffusion fit --formula and --cluster-correction cr2 (against R, reference/make_formula_fixtures.R and make_cr2_fixtures.R)", () => {
+  const EPIL = join(estimationDir, "reference/data/epil.csv");
+  const terms = (name: string) =>
+    JSON.parse(readFileSync(join(estimationDir, "src/__fixtures__/terms", name), "utf8")) as {
+      terms: string[]; estimates: number[]; stdErrors: number[]; df?: number[]; pValues?: number[];
+    };
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+  it("expands log(), sqrt(), I(x^2), an interaction and factor() as R does (names, estimates, expected SEs)", async () => {
+    const ref = terms("formula-epil.json");
+    const r = await run(["fit", EPIL, "--formula", "y ~ log(base) + sqrt(age) + I(age^2) + log(base):age + factor(period) + factor(trt)", "--se", "expected", "--format", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as FitJson;
+    expect(out.coefficients.map((c) => c.term)).toEqual(ref.terms);
+    out.coefficients.forEach((c, j) => {
+      expect(rel(c.estimate!, ref.estimates[j]!)).toBeLessThan(1e-7);
+      expect(rel(c.stdError!, ref.stdErrors[j]!)).toBeLessThan(1e-7);
+    });
+  });
+
+  it("CR2 with Satterthwaite df by a text cluster column (clubSandwich numbers), df in the JSON", async () => {
+    const ref = terms("cr2-epil.json");
+    const r = await run(["fit", EPIL, "--formula", "y ~ log(base) + sqrt(age) + factor(period) + factor(trt)", "--cluster", "subject", "--cluster-correction", "cr2", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as FitJson & { coefficients: { df: number }[] };
+    out.coefficients.forEach((c, j) => {
+      expect(rel(c.stdError!, ref.stdErrors[j]!)).toBeLessThan(1e-6);
+      expect(rel(c.df, ref.df![j]!)).toBeLessThan(1e-6);
+    });
+  });
+
+  it("refuses a bad formula, log of a non-positive value (with the file line), and both --formula and --predictors: exit 2, one line", async () => {
+    const bad = await run(["fit", EPIL, "--formula", "y ~ exp(age)"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--formula: unknown function "exp"/);
+    const dir = mkdtempSync(join(tmpdir(), "gd-formula-"));
+    const file = join(dir, "d.csv");
+    writeFileSync(file, "y,x\n1,2\n3,0\n2,1\n5,4\n");
+    const log0 = await run(["fit", file, "--formula", "y ~ log(x)", "--family", "poisson"]);
+    expect(log0.code).toBe(2);
+    expect(log0.stderr).toMatch(/log\(x\) cannot be computed at rows 1: x must be > 0 there \(got 0\).*lines 3/);
+    rmSync(dir, { recursive: true, force: true });
+    const both = await run(["fit", EPIL, "--formula", "y ~ age", "--predictors", "age"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give --formula or --predictors, not both/);
+  });
+});

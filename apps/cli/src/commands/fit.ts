@@ -2,7 +2,11 @@ import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import {
   EstimationError,
+  expandFormula,
   fitCountModel,
+  formulaVariables,
+  parseFormula,
+  type ParsedFormula,
   formatRows,
   formatSummary,
   type Family,
@@ -14,19 +18,25 @@ import { CliError } from "../errors.js";
 import { readCsvColumns } from "../csv.js";
 import type { Command } from "../main.js";
 
-export const FIT_USAGE = `usage: govdiffusion fit FILE.csv --outcome COL --predictors A,B,C [--family negbin2|poisson]
-       [--offset COL | --exposure COL] [--se oim|expected|hc0|hc1|cluster] [--cluster COL]
-       [--format table|json]
+export const FIT_USAGE = `usage: govdiffusion fit FILE.csv (--outcome COL --predictors A,B,C | --formula "y ~ log(x1) + x2 + factor(g)")
+       [--family negbin2|poisson] [--offset COL | --exposure COL] [--se oim|expected|hc0|hc1|cluster]
+       [--cluster COL] [--cluster-correction none|cr2] [--format table|json]
 
 Fits a count model to a CSV file (header row, comma separated; empty cells and NA are missing,
 and rows with a missing value in a used column are dropped and counted).
   --outcome COL        count outcome (non-negative integers)
   --predictors A,B,C   numeric predictor columns; an intercept "(Intercept)" is added
+  --formula "y ~ ..."  R formula instead of --outcome/--predictors: x, log(x), log1p(x), sqrt(x),
+                       I(x^2), poly(x, 2), x:z, x*z, factor(g) (any column; first level is the
+                       reference), "- 1" drops the intercept
   --family F           negbin2 (default; variance mu + alpha*mu^2) or poisson
   --offset COL         offset already on the log scale
   --exposure COL       exposure (> 0); log(exposure) is the offset
   --se TYPE            oim (default), expected (as R glm.nb), hc0, hc1, cluster
   --cluster COL        grouping column for --se cluster (labels may be text)
+  --cluster-correction none (default) or cr2: bias-reduced CR2 errors with Satterthwaite
+                       degrees of freedom and t-based p-values (R clubSandwich); below 42
+                       clusters every cluster fit warns FEW_CLUSTERS
   --format F           table (default, like R summary()) or json`;
 
 const FAMILIES: readonly Family[] = ["negbin2", "poisson"];
@@ -38,6 +48,8 @@ export interface FitOptions {
   file: string;
   spec: ModelSpec;
   format: Format;
+  /** Set with --formula: spec.predictors are then filled from its expansion. */
+  formula: ParsedFormula | null;
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -72,6 +84,8 @@ export function parseFitArgs(argv: string[]): FitOptions | null {
         exposure: { type: "string" },
         se: { type: "string" },
         cluster: { type: "string" },
+        "cluster-correction": { type: "string" },
+        formula: { type: "string" },
         format: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -84,13 +98,30 @@ export function parseFitArgs(argv: string[]): FitOptions | null {
   if (positionals.length === 0) throw new CliError("missing the CSV file (govdiffusion fit FILE.csv --outcome COL --predictors A,B)");
   if (positionals.length > 1) throw new CliError(`expected one CSV file, got ${positionals.length}: ${positionals.join(" ")}`);
   const file = positionals[0]!;
-  if (!values.outcome) throw new CliError("missing --outcome COL");
-  if (values.predictors === undefined) throw new CliError("missing --predictors A,B,C");
-  const predictors = values.predictors.split(",").map((p) => p.trim());
-  if (predictors.some((p) => p === "")) throw new CliError(`--predictors has an empty name in "${values.predictors}"`);
-  const dup = predictors.find((p, i) => predictors.indexOf(p) !== i);
-  if (dup !== undefined) throw new CliError(`--predictors names "${dup}" twice`);
-  if (predictors.includes(values.outcome)) throw new CliError(`--outcome "${values.outcome}" is also listed in --predictors`);
+  let formula: ParsedFormula | null = null;
+  let outcome: string;
+  let predictors: string[] = [];
+  if (values.formula !== undefined) {
+    if (values.predictors !== undefined) throw new CliError("give --formula or --predictors, not both");
+    try {
+      formula = parseFormula(values.formula);
+    } catch (err) {
+      throw new CliError(`--formula: ${(err as Error).message}`);
+    }
+    if (values.outcome !== undefined && values.outcome !== formula.outcome) {
+      throw new CliError(`--outcome "${values.outcome}" differs from the formula's outcome "${formula.outcome}"`);
+    }
+    outcome = formula.outcome;
+  } else {
+    if (!values.outcome) throw new CliError("missing --outcome COL (or give --formula)");
+    if (values.predictors === undefined) throw new CliError("missing --predictors A,B,C (or give --formula)");
+    outcome = values.outcome;
+    predictors = values.predictors.split(",").map((p) => p.trim());
+    if (predictors.some((p) => p === "")) throw new CliError(`--predictors has an empty name in "${values.predictors}"`);
+    const dup = predictors.find((p, i) => predictors.indexOf(p) !== i);
+    if (dup !== undefined) throw new CliError(`--predictors names "${dup}" twice`);
+    if (predictors.includes(outcome)) throw new CliError(`--outcome "${outcome}" is also listed in --predictors`);
+  }
   if (values.offset !== undefined && values.exposure !== undefined) {
     throw new CliError("give --offset or --exposure, not both");
   }
@@ -102,11 +133,15 @@ export function parseFitArgs(argv: string[]): FitOptions | null {
     throw new CliError(`--cluster is only used with --se cluster (got --se ${seType})`);
   }
   const format = oneOf("format", values.format, FORMATS, "table");
-  const spec: ModelSpec = { family, outcome: values.outcome, predictors, seType };
+  const correction = oneOf("cluster-correction", values["cluster-correction"], ["none", "cr2"] as const, "none");
+  if (correction === "cr2" && seType !== "cluster") throw new CliError("--cluster-correction cr2 needs --cluster COL");
+  const spec: ModelSpec = { family, outcome, predictors, seType };
+  if (formula !== null && !formula.intercept) spec.intercept = false;
+  if (correction === "cr2") spec.clusterCorrection = "cr2";
   if (values.offset !== undefined) spec.offset = values.offset;
   if (values.exposure !== undefined) spec.exposure = values.exposure;
   if (values.cluster !== undefined) spec.cluster = values.cluster;
-  return { file, spec, format };
+  return { file, spec, format, formula };
 }
 
 /** The documented JSON shape of `govdiffusion fit --format json` (and nothing more). */
@@ -129,6 +164,8 @@ export interface FitJson {
     stdError: number | null;
     z: number | null;
     pValue: number | null;
+    /** Only with --cluster-correction cr2: Satterthwaite degrees of freedom of the t test. */
+    df?: number | null;
     ciLower: number | null;
     ciUpper: number | null;
     irr: number | null;
@@ -158,6 +195,7 @@ export function toFitJson(fit: FitResult): FitJson {
       stdError: c.stdError,
       z: c.z,
       pValue: c.pValue,
+      ...(c.df !== undefined ? { df: c.df } : {}),
       ciLower: c.ciLower,
       ciUpper: c.ciUpper,
       irr: c.irr,
@@ -196,14 +234,24 @@ export const fit: Command = async (argv) => {
     process.stdout.write(FIT_USAGE + "\n");
     return 0;
   }
-  const { file, spec, format } = options;
-  const numeric = [spec.outcome, ...spec.predictors];
+  const { file, spec, format, formula } = options;
+  // With a formula, factor() columns are read as text (labels), the other variables as numbers.
+  const factors = formula === null ? [] : formula.terms.flatMap((t) => (t.kind === "factor" ? [t.variable] : []));
+  const numericVars = formula === null ? spec.predictors : formulaVariables(formula).filter((v) => !factors.includes(v));
+  const numeric = [spec.outcome, ...numericVars];
   if (spec.offset !== undefined) numeric.push(spec.offset);
   if (spec.exposure !== undefined) numeric.push(spec.exposure);
-  const { table, rows } = await readCsvColumns(file, numeric, spec.cluster !== undefined ? [spec.cluster] : []);
+  const text = [...new Set([...factors, ...(spec.cluster !== undefined ? [spec.cluster] : [])])].filter((c) => !numeric.includes(c));
+  const { table, rows } = await readCsvColumns(file, [...new Set(numeric)], text);
   let result: FitResult;
   try {
-    result = fitCountModel(table, spec);
+    let data = table;
+    if (formula !== null) {
+      const expanded = expandFormula(table, formula);
+      data = { ...table, ...expanded.columns };
+      spec.predictors = expanded.predictors;
+    }
+    result = fitCountModel(data, spec);
   } catch (err) {
     // Estimation names 0-based data rows; a CSV user wants file lines (header is line 1).
     if (err instanceof EstimationError && err.rows !== undefined && err.rows.length > 0) {
