@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { ensureDatabase } from "@govdiffusion/db";
+import { ShutdownCutError } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 
@@ -11,14 +12,18 @@ import { createLogger, type Logger } from "./logger.js";
  *
  * The primary migrates (and seeds) the database once, forks the workers, replaces one that
  * crashes (and exits if the replacement cannot start), and on stop() has each finish its in-flight
- * requests (killing one still busy after STOP_TIMEOUT_MS). Workers share nothing in memory:
+ * requests (killing one still running STOP_MARGIN_MS after the grace period). Workers share nothing in memory:
  * each keeps its own caches, which hold only what does not change (fitted models are immutable;
  * county lists expire after a minute) or are checked against the database (a model deleted through
  * another worker is refused within a second, see WhatIfService.confirmed).
  */
 
-/** How long stop() lets a worker finish its in-flight requests before killing it. */
-export const STOP_TIMEOUT_MS = 30_000;
+/**
+ * How long stop() waits beyond the grace period for a worker to exit before killing it. A worker
+ * cuts what is left at the end of its grace period and exits by itself: this is for one whose
+ * event loop is stuck.
+ */
+export const STOP_MARGIN_MS = 5_000;
 
 /** The worker's configuration travels in this environment variable, as JSON (key hashes in hex). */
 export const WORKER_CONFIG_ENV = "GOVDIFFUSION_WORKER_CONFIG";
@@ -47,7 +52,10 @@ export interface RunningApi {
   url: string;
   port: number;
   log: Logger;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database(s). */
+  /**
+   * Stops accepting connections, answers every request received, then closes the database(s).
+   * Rejects when requests had to be cut at the end of the grace period (a worker exited non-zero).
+   */
   stop(): Promise<void>;
 }
 
@@ -107,20 +115,23 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
     log,
     stop() {
       stopping = true;
+      const limitMs = config.timeouts.shutdownGraceMs + STOP_MARGIN_MS;
       stopped ??= Promise.all(
         [...workers].map((w) => {
-          const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
+          const exited = new Promise<boolean>((resolve) => w.once("exit", (code, signal) => resolve(code === 0 && signal === null)));
           // A signal rather than a message: a worker still loading has no message listener yet, and
           // SIGTERM's default action ends it; once started, its handler drains it (cluster-worker.ts).
           w.process.kill("SIGTERM");
-          // A request that never finishes must not keep the server up forever.
           const timer = setTimeout(() => {
-            log.warn({ worker: w.id, afterMs: STOP_TIMEOUT_MS }, "worker still draining; killing it");
+            log.error({ worker: w.id, afterMs: limitMs }, "worker still running after the grace period; killing it");
             w.process.kill("SIGKILL");
-          }, STOP_TIMEOUT_MS);
+          }, limitMs);
           return exited.finally(() => clearTimeout(timer));
         }),
-      ).then(() => undefined);
+      ).then((clean) => {
+        const failed = clean.filter((ok) => !ok).length;
+        if (failed > 0) throw new ShutdownCutError(failed, `${failed} server worker(s) had to cut requests at the end of the shutdown grace period (see their log lines)`);
+      });
       return stopped;
     },
   };

@@ -1,0 +1,138 @@
+import type http from "node:http";
+import net from "node:net";
+
+/**
+ * Graceful shutdown of a node:http server: nothing received goes unanswered.
+ *
+ * Why not Apollo's drain plugin (or stoppable / http-terminator, which work the same way): they
+ * call `server.close()`, which in Node >= 19 destroys every connection with no request *parsed*
+ * yet, and end the ones with no request counted. A connection accepted while the event loop was
+ * busy (a fit, an import) has its request still unread in the socket: it was destroyed, and the
+ * client got a reset for a request it had sent, or the request ran and its answer went into a
+ * closed socket (issue 8: SIGTERM with 4 requests in flight answered 1). Apollo's plugin also
+ * force-closes everything after a fixed 10 s.
+ *
+ * The rule here is Go's `http.Server.Shutdown`: stop listening (after accepting the connections
+ * already completed by the kernel); connections that are idle
+ * *between* requests are closed at once; a new connection that has not sent its first request yet
+ * gets NEW_CONNECTION_WAIT_MS to send it; every request received is answered, with
+ * `Connection: close` so the client does not reuse the connection; once no connection is left the
+ * drain is over. After the grace period the rest is destroyed and counted.
+ */
+
+/** At most this long, the connections already waiting in the listen backlog are accepted (see drain). */
+export const FINAL_ACCEPT_MS = 1_000;
+
+/** How long a connection accepted before the shutdown has to send its first request (Go: 5 s). */
+export const NEW_CONNECTION_WAIT_MS = 5_000;
+
+interface ConnectionState {
+  /** Requests received on it and not answered yet (more than one only with pipelining). */
+  active: number;
+  /** Requests answered on it: 0 means it has not sent a complete request yet. */
+  served: number;
+}
+
+export interface HttpDrain {
+  /** Requests received and not yet answered (queued work included: it holds a response open). */
+  readonly inFlight: number;
+  /**
+   * Stops accepting, answers what was received, closes connections as they fall idle. Resolves
+   * when none is left, or after `graceMs` with the connections destroyed and `cut` = the requests
+   * that were still unanswered.
+   */
+  drain(graceMs: number): Promise<{ cut: number }>;
+}
+
+/** Track the server's connections and requests; call before adding the server's own `request` listener. */
+export function trackConnections(server: http.Server): HttpDrain {
+  const connections = new Map<net.Socket, ConnectionState>();
+  let inFlight = 0;
+  let accepted = 0;
+  let draining = false;
+  let onEmpty: (() => void) | undefined;
+
+  const closeIfIdle = (socket: net.Socket, state: ConnectionState) => {
+    if (state.active === 0 && state.served > 0) socket.destroy();
+  };
+
+  server.on("connection", (socket: net.Socket) => {
+    const state: ConnectionState = { active: 0, served: 0 };
+    connections.set(socket, state);
+    accepted++;
+    socket.once("close", () => {
+      connections.delete(socket);
+      if (draining && connections.size === 0) onEmpty?.();
+    });
+    if (draining) waitForFirstRequest(socket, state);
+  });
+
+  // Registered before the application's listener, so the header is set before anything is written.
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    const state = connections.get(socket);
+    inFlight++;
+    if (state) state.active++;
+    if (draining) res.setHeader("connection", "close");
+    res.once("close", () => {
+      inFlight--;
+      if (!state) return;
+      state.active--;
+      state.served++;
+      // A response started before the drain may have said keep-alive: close the connection here.
+      if (draining) setImmediate(() => closeIfIdle(socket, state));
+    });
+  });
+
+  function waitForFirstRequest(socket: net.Socket, state: ConnectionState): void {
+    const timer = setTimeout(() => {
+      if (state.active === 0) socket.destroy();
+    }, NEW_CONNECTION_WAIT_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    async drain(graceMs) {
+      if (draining) throw new Error("drain() called twice");
+      draining = true;
+      // Connections the kernel completed while the event loop was busy (a fit, an import) wait in
+      // the listen backlog, and closing the listener would reset them: accept them first, in
+      // turns of the event loop until one brings no new connection (bounded: traffic may not stop).
+      const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+      const until = Date.now() + FINAL_ACCEPT_MS;
+      await turn(); // the rest of the current turn, which may or may not have polled the listener
+      for (let seen = -1; seen !== accepted && Date.now() < until; ) {
+        seen = accepted;
+        await turn();
+      }
+      // net.Server's close, not http.Server's: that one also destroys connections whose request
+      // is not parsed yet (see above). It keeps Node's header/request timeout checks running too.
+      if (server.listening) net.Server.prototype.close.call(server);
+      for (const [socket, state] of connections) {
+        if (state.active > 0) continue; // answered first, then closed (Connection: close)
+        if (state.served > 0) socket.destroy(); // idle keep-alive
+        else waitForFirstRequest(socket, state);
+      }
+      const empty = new Promise<void>((resolve) => {
+        if (connections.size === 0) resolve();
+        else onEmpty = resolve;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), graceMs);
+      });
+      const outcome = await Promise.race([empty, timedOut]);
+      clearTimeout(timer);
+      let cut = 0;
+      if (outcome === "timeout") {
+        cut = inFlight;
+        for (const socket of connections.keys()) socket.destroy();
+      }
+      return { cut };
+    },
+  };
+}
