@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -26,6 +27,8 @@ export interface ApiServer {
   log: Logger;
   /** Listens on config.port/config.host unless overridden (port 0 = any free port). */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Serves a connection accepted by another process (the cluster primary), instead of listen(). */
+  serveConnection(socket: net.Socket): void;
   /**
    * Stops accepting connections, answers every request received, closes idle connections, then
    * closes the database. Requests still unanswered after config.timeouts.shutdownGraceMs are cut:
@@ -181,8 +184,18 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   if (config.apiKeyHashes.length === 0) log.warn("GOVDIFFUSION_API_KEYS is empty: every mutation will be refused");
 
   let stopped: Promise<void> | undefined;
+  let timeoutChecks = false;
   return {
     httpServer, apollo, services, log,
+    serveConnection(socket) {
+      if (!timeoutChecks) {
+        // Node starts checking the request and headers timeouts on "listening", which a server
+        // fed its connections never emits by itself.
+        timeoutChecks = true;
+        httpServer.emit("listening");
+      }
+      httpServer.emit("connection", socket);
+    },
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);

@@ -1,11 +1,12 @@
-// One server process of a cluster (see cluster.ts): serves on the port the primary shares and
-// stops gracefully on SIGTERM (from the primary's stop()) or SIGINT. If the primary dies, Node's
+// One server process of a cluster (see cluster.ts): serves the connections the primary hands it
+// and stops gracefully on SIGTERM (from the primary's stop()) or SIGINT. If the primary dies, Node's
 // cluster code exits the worker at once (in-flight requests are cut off).
 import "reflect-metadata";
 import cluster from "node:cluster";
 import { createDb } from "@govdiffusion/db";
 import { ShutdownCutError, type ApiServer } from "./app.js";
-import { decodeWorkerConfig, WORKER_CONFIG_ENV, type WorkerMessage } from "./cluster.js";
+import type net from "node:net";
+import { decodeWorkerConfig, WORKER_CONFIG_ENV, type PrimaryMessage, type WorkerMessage } from "./cluster.js";
 import { createServer } from "./index.js";
 import { createLogger } from "./logger.js";
 
@@ -24,8 +25,8 @@ const stop = (why: NodeJS.Signals) => {
     return;
   }
   stopping = true;
-  // Not listening yet: nothing is in flight.
-  if (!server?.httpServer.listening) process.exit(0);
+  // Not serving yet: nothing is in flight.
+  if (!server) process.exit(0);
   log.info({ why }, "worker stopping: answering the requests received");
   server.stop().then(
     () => process.exit(0),
@@ -43,6 +44,13 @@ process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 
 server = await createServer({ config, db: createDb({ url: config.databaseUrl }), log });
-const { url, port } = await server.listen();
 if (stopping) await server.stop().then(() => process.exit(0));
-process.send!({ type: "listening", url, port } satisfies WorkerMessage);
+const api = server;
+process.on("message", (m: PrimaryMessage, socket: net.Socket | undefined) => {
+  if (m.type !== "connection" || !socket) return;
+  // Taken (even while stopping: it was accepted before the listener closed, so it is answered);
+  // the primary then drops its own copy.
+  process.send!({ type: "accepted", id: m.id } satisfies WorkerMessage);
+  api.serveConnection(socket);
+});
+process.send!({ type: "ready" } satisfies WorkerMessage);

@@ -20,8 +20,8 @@ import net from "node:net";
  * drain is over. After the grace period the rest is destroyed and counted.
  */
 
-/** At most this long, the connections already waiting in the listen backlog are accepted (see drain). */
-export const FINAL_ACCEPT_MS = 1_000;
+/** A turn of the event loop this short, with no new connection, means the listen backlog is empty. */
+export const QUIET_TURN_MS = 2;
 
 /** How long a connection accepted before the shutdown has to send its first request (Go: 5 s). */
 export const NEW_CONNECTION_WAIT_MS = 5_000;
@@ -31,6 +31,8 @@ interface ConnectionState {
   active: number;
   /** Requests answered on it: 0 means it has not sent a complete request yet. */
   served: number;
+  /** The responses not finished yet. */
+  responses: Set<http.ServerResponse>;
 }
 
 export interface HttpDrain {
@@ -57,7 +59,7 @@ export function trackConnections(server: http.Server): HttpDrain {
   };
 
   server.on("connection", (socket: net.Socket) => {
-    const state: ConnectionState = { active: 0, served: 0 };
+    const state: ConnectionState = { active: 0, served: 0, responses: new Set() };
     connections.set(socket, state);
     accepted++;
     socket.once("close", () => {
@@ -72,12 +74,16 @@ export function trackConnections(server: http.Server): HttpDrain {
     const socket = req.socket;
     const state = connections.get(socket);
     inFlight++;
-    if (state) state.active++;
+    if (state) {
+      state.active++;
+      state.responses.add(res);
+    }
     if (draining) res.setHeader("connection", "close");
     res.once("close", () => {
       inFlight--;
       if (!state) return;
       state.active--;
+      state.responses.delete(res);
       state.served++;
       // A response started before the drain may have said keep-alive: close the connection here.
       if (draining) setImmediate(() => closeIfIdle(socket, state));
@@ -99,21 +105,28 @@ export function trackConnections(server: http.Server): HttpDrain {
     async drain(graceMs) {
       if (draining) throw new Error("drain() called twice");
       draining = true;
+      const deadline = Date.now() + graceMs;
       // Connections the kernel completed while the event loop was busy (a fit, an import) wait in
-      // the listen backlog, and closing the listener would reset them: accept them first, in
-      // turns of the event loop until one brings no new connection (bounded: traffic may not stop).
+      // the listen backlog, and closing the listener would reset them. So accept (and answer) what
+      // comes until a turn of the event loop is quick and brings no new connection: then the
+      // backlog is empty, and closing refuses later clients cleanly.
       const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-      const until = Date.now() + FINAL_ACCEPT_MS;
       await turn(); // the rest of the current turn, which may or may not have polled the listener
-      for (let seen = -1; seen !== accepted && Date.now() < until; ) {
-        seen = accepted;
+      while (Date.now() < deadline) {
+        const seen = accepted;
+        const start = Date.now();
         await turn();
+        if (accepted === seen && Date.now() - start <= QUIET_TURN_MS) break;
       }
       // net.Server's close, not http.Server's: that one also destroys connections whose request
       // is not parsed yet (see above). It keeps Node's header/request timeout checks running too.
       if (server.listening) net.Server.prototype.close.call(server);
       for (const [socket, state] of connections) {
-        if (state.active > 0) continue; // answered first, then closed (Connection: close)
+        if (state.active > 0) {
+          // Answered first, then closed: the client must not send another request on it.
+          for (const res of state.responses) if (!res.headersSent) res.setHeader("connection", "close");
+          continue;
+        }
         if (state.served > 0) socket.destroy(); // idle keep-alive
         else waitForFirstRequest(socket, state);
       }
@@ -123,7 +136,7 @@ export function trackConnections(server: http.Server): HttpDrain {
       });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), graceMs);
+        timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()));
       });
       const outcome = await Promise.race([empty, timedOut]);
       clearTimeout(timer);
