@@ -166,7 +166,6 @@ describe.each([
     const probes = await later;
 
     const outcomes = probes.map((p) => p.error ?? p.status);
-    console.log("PROBES", outcomes.length, JSON.stringify(probes.slice(0, 5).map((p) => [p.error ?? p.status, p.ms])), JSON.stringify(probes.slice(-5).map((p) => [p.error ?? p.status, p.ms])), JSON.stringify(logs.filter((l) => !/graphql request/.test(l.msg)).map((l) => [l.time % 100000, l.msg])));
     expect(outcomes.filter((o) => o !== 200 && o !== "ECONNREFUSED")).toEqual([]);
     expect(s.stderr()).toBe("");
   });

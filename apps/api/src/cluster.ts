@@ -204,7 +204,9 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
         const limitMs = config.timeouts.shutdownGraceMs + STOP_MARGIN_MS;
         const clean = await Promise.all(
           [...workers].map((w) => {
-            const exited = new Promise<boolean>((resolve) => w.once("exit", (code, signal) => resolve(code === 0 && signal === null)));
+            // A worker not ready yet had no request: ended by the signal, it lost nothing.
+            const hadRequests = ready.includes(w);
+            const exited = new Promise<boolean>((resolve) => w.once("exit", (code, signal) => resolve(!hadRequests || (code === 0 && signal === null))));
             // A signal rather than a message: a worker still loading has no message listener yet, and
             // SIGTERM's default action ends it; once started, its handler drains it (cluster-worker.ts).
             w.process.kill("SIGTERM");
