@@ -4,13 +4,12 @@ import net from "node:net";
 /**
  * Graceful shutdown of a node:http server: nothing received goes unanswered.
  *
- * Why not Apollo's drain plugin (or stoppable / http-terminator, which work the same way): they
- * call `server.close()`, which in Node >= 19 destroys every connection with no request *parsed*
- * yet, and end the ones with no request counted. A connection accepted while the event loop was
- * busy (a fit, an import) has its request still unread in the socket: it was destroyed, and the
- * client got a reset for a request it had sent, or the request ran and its answer went into a
- * closed socket (issue 8: SIGTERM with 4 requests in flight answered 1). Apollo's plugin also
- * force-closes everything after a fixed 10 s.
+ * Why not Apollo's drain plugin (stoppable and http-terminator work the same way): at stop it
+ * ends every connection with no request *counted*, and a request is counted only once Node has
+ * parsed it. A connection accepted while the event loop was busy (a fit, an import) has its
+ * request still unread in the socket: it was ended, the request then ran and its answer went into
+ * the closed socket (issue 8: SIGTERM with 4 requests in flight answered 1). Apollo's plugin also
+ * cuts everything after a fixed 10 s.
  *
  * The rule here is Go's `http.Server.Shutdown`: stop listening (after accepting the connections
  * already completed by the kernel); connections that are idle
@@ -118,8 +117,8 @@ export function trackConnections(server: http.Server): HttpDrain {
         await turn();
         if (accepted === seen && Date.now() - start <= QUIET_TURN_MS) break;
       }
-      // net.Server's close, not http.Server's: that one also destroys connections whose request
-      // is not parsed yet (see above). It keeps Node's header/request timeout checks running too.
+      // net.Server's close, not http.Server's: that one also stops Node's header/request timeout
+      // checks, which must keep running for the connections still open.
       if (server.listening) net.Server.prototype.close.call(server);
       for (const [socket, state] of connections) {
         if (state.active > 0) {
