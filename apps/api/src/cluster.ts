@@ -11,9 +11,10 @@ import { createLogger, type Logger } from "./logger.js";
  * One Node process runs the GraphQL pipeline on one core; a second process roughly doubles the
  * requests a 2-core machine answers (apps/api/README.md, Speed).
  *
- * The primary migrates (and seeds) the database once, forks the workers, replaces one that
- * crashes (and exits if the replacement cannot start), and on stop() has each finish its in-flight
- * requests (killing one still running STOP_MARGIN_MS after the grace period). Workers share nothing in memory:
+ * The primary migrates (and seeds) the database once, listens, hands each connection to a worker
+ * (see below), replaces a worker that crashes (and exits if the replacement cannot start), and on
+ * stop() closes the listener and has each worker answer the requests it received (killing one
+ * still running STOP_MARGIN_MS after the grace period). Workers share nothing in memory:
  * each keeps its own caches, which hold only what does not change (fitted models are immutable;
  * county lists expire after a minute) or are checked against the database (a model deleted through
  * another worker is refused within a second, see WhatIfService.confirmed).
@@ -178,6 +179,7 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
   } catch (err) {
     stopping = true;
     listener.close();
+    for (const socket of waiting.splice(0)) socket.destroy();
     for (const w of workers) w.kill();
     throw err;
   }
