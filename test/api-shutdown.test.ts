@@ -10,6 +10,7 @@
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, spawnServe, type TestDatabase } from "./api-harness.js";
 import { ensureDatabase } from "@govdiffusion/db";
@@ -223,6 +224,24 @@ describe("SIGTERM, one process", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await stuckOutcome).toMatch(/ECONNRESET|socket hang up/);
     expect(logs.find((l) => /grace period/.test(l["msg"] ?? ""))).toMatchObject({ level: 50, cut: 1 });
+  });
+});
+
+describe.each([
+  ["one process", "1"],
+  ["GOVDIFFUSION_WORKERS=2", "2"],
+])("request timeout, %s", (label, workers) => {
+  it("a client that stalls mid-request gets 408 after GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS, not a connection held open", async () => {
+    const s = await serve({ GOVDIFFUSION_WORKERS: workers, GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS: "2" });
+    const { port } = new URL(s.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    let text = "";
+    socket.on("data", (d: Buffer) => (text += d.toString()));
+    socket.on("error", () => {});
+    socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
+    await once(socket, "close");
+    expect(text).toMatch(/^HTTP\/1.1 408 Request Timeout\r\n/);
   });
 });
 
