@@ -53,8 +53,9 @@ export function trackConnections(server: http.Server): HttpDrain {
   let draining = false;
   let onEmpty: (() => void) | undefined;
 
+  /** After its last answer: end (FIN after the data), not destroy, which could reset before the client read it. */
   const closeIfIdle = (socket: net.Socket, state: ConnectionState) => {
-    if (state.active === 0 && state.served > 0) socket.destroy();
+    if (state.active === 0 && state.served > 0) socket.end();
   };
 
   server.on("connection", (socket: net.Socket) => {
