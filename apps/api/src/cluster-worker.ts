@@ -17,11 +17,13 @@ const log = createLogger(config.logLevel).child({ worker: cluster.worker!.id });
 
 let server: ApiServer | undefined;
 let stopping = false;
+let interrupts = 0;
 const stop = (why: NodeJS.Signals) => {
+  if (why === "SIGINT") interrupts++;
   if (stopping) {
-    // The primary's SIGTERM after the operator's (both reach a worker when a supervisor signals
-    // the whole process group): already draining. A second Ctrl-C means "now".
-    if (why === "SIGINT") process.exit(130);
+    // The primary's SIGTERM after the operator's (both reach a worker when a supervisor or a
+    // Ctrl-C signals the whole process group): already draining. A second Ctrl-C means "now".
+    if (interrupts >= 2) process.exit(130);
     return;
   }
   stopping = true;

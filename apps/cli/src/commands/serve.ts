@@ -48,11 +48,13 @@ export const serve: Command = async (argv) => {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let interrupts = 0;
     const stop = (signal: NodeJS.Signals) => {
+      if (signal === "SIGINT") interrupts++;
       if (stopping) {
         // Ctrl-C twice: the operator does not want to wait. A repeated SIGTERM (a supervisor that
         // signals every process of the group, say) changes nothing: the grace period bounds the wait.
-        if (signal === "SIGINT") process.exit(130);
+        if (interrupts >= 2) process.exit(130);
         server.log.info({ signal }, "already shutting down");
         return;
       }
