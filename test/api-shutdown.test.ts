@@ -172,6 +172,26 @@ describe.each([
   });
 });
 
+describe("SIGTERM to every process of the group (systemd's KillMode=control-group), GOVDIFFUSION_WORKERS=2", () => {
+  it("each worker gets SIGTERM twice (directly and from the primary) and still answers everything, exit 0", async () => {
+    const s = await serve({ GOVDIFFUSION_WORKERS: "2" });
+    const f = await fixture(s.url);
+    const inFlight = slowRequests(s.url, f, "group");
+    await sleep(300);
+    const workerPids = execFileSync("ps", ["-o", "pid=", "--ppid", String(s.child.pid)], { encoding: "utf8" }).split("\n").map((p) => Number(p.trim())).filter((p) => p > 0);
+    expect(workerPids).toHaveLength(2);
+    const exited = once(s.child, "exit");
+    // The workers' own SIGTERM first (handled: they log it), then the primary's, which signals them again.
+    for (const pid of workerPids) process.kill(pid, "SIGTERM");
+    while (logs.filter((l) => l["msg"] === "worker stopping: answering the requests received").length < 2) await sleep(20);
+    process.kill(s.child.pid!, "SIGTERM");
+    const answers = await Promise.all(inFlight);
+    answers.forEach((o, i) => expectAnswered(o, `request ${i}`));
+    expect((await exited)[0]).toBe(0);
+    expect(s.stderr()).toBe("");
+  });
+});
+
 describe("SIGTERM, one process", () => {
   it("keep-alive: a request in flight is answered with Connection: close, an idle connection is closed", async () => {
     const s = await serve();
