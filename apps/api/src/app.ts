@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
@@ -12,6 +12,8 @@ import { createLoaders, createServices, type Context, type Services } from "./co
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
 import { applyCors, charsetOf, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
+import { trackConnections } from "./http-drain.js";
+import { serverOptions } from "./http-timeouts.js";
 import { jsonTooDeep, searchJsonTooDeep } from "./json-depth.js";
 import { createLogger, type Logger } from "./logger.js";
 import { controlCharactersPlugin } from "./plugins/control-characters.js";
@@ -29,8 +31,26 @@ export interface ApiServer {
   log: Logger;
   /** Listens on config.port/config.host unless overridden (port 0 = any free port). */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  /** Serves a connection accepted by another process (the cluster primary), instead of listen(). */
+  serveConnection(socket: net.Socket): void;
+  /**
+   * Stops accepting connections, answers every request received, closes idle connections, then
+   * closes the database. Requests still unanswered after config.timeouts.shutdownGraceMs are cut:
+   * logged, and stop() then rejects with a ShutdownCutError (after closing the database).
+   */
   stop(): Promise<void>;
+}
+
+/** stop() had to cut requests still in flight when the grace period ended. */
+export class ShutdownCutError extends Error {
+  constructor(
+    /** Requests cut (in one process), or workers that cut some (cluster primary). */
+    readonly cut: number,
+    message = `${cut} request(s) still in flight at the end of the shutdown grace period were cut`,
+  ) {
+    super(message);
+    this.name = "ShutdownCutError";
+  }
 }
 
 /**
@@ -52,7 +72,9 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const { config, data } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const services = createServices(data, config);
-  const httpServer = http.createServer();
+  const httpServer = http.createServer(serverOptions(config.timeouts));
+  // Before the request listener below: it sees every request first (http-drain.ts).
+  const drain = trackConnections(httpServer);
 
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },
@@ -91,7 +113,6 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       controlCharactersPlugin<Context>(),
       queryCostPlugin<Context>(LIMITS.maxCost),
       errorStatusPlugin<Context>(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
       ApolloServerPluginCacheControlDisabled(),
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
@@ -195,8 +216,18 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   if (config.apiKeyHashes.length === 0) log.warn("GOVDIFFUSION_API_KEYS is empty: every mutation will be refused");
 
   let stopped: Promise<void> | undefined;
+  let timeoutChecks = false;
   return {
     httpServer, apollo, services, log,
+    serveConnection(socket) {
+      if (!timeoutChecks) {
+        // Node starts checking the request and headers timeouts on "listening", which a server
+        // fed its connections never emits by itself.
+        timeoutChecks = true;
+        httpServer.emit("listening");
+      }
+      httpServer.emit("connection", socket);
+    },
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
@@ -209,8 +240,13 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       });
     },
     stop() {
-      // apollo.stop() drains the HTTP server (in-flight requests finish) and then closes the database.
-      stopped ??= apollo.stop();
+      stopped ??= (async () => {
+        // Every request answered first: apollo.stop() refuses operations from its first moment.
+        const { cut } = await drain.drain(config.timeouts.shutdownGraceMs);
+        if (cut > 0) log.error({ cut, graceMs: config.timeouts.shutdownGraceMs }, "shutdown grace period over: requests still in flight were cut");
+        await apollo.stop(); // its serverWillStop closes the database
+        if (cut > 0) throw new ShutdownCutError(cut);
+      })();
       return stopped;
     },
   };

@@ -58,6 +58,23 @@ describe("loadConfig", () => {
     expect(problems).toMatch(/GOVDIFFUSION_WORKERS must be an integer from 1 to 64, got "0"/);
   });
 
+  it("HTTP timeouts and the shutdown grace period: deliberate defaults, seconds in the environment, validated", () => {
+    expect(loadConfig({}).timeouts).toEqual({ shutdownGraceMs: 30_000, requestTimeoutMs: 60_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 65_000 });
+    const set = loadConfig({ GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS: "5", GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS: "10", GOVDIFFUSION_KEEP_ALIVE_TIMEOUT_SECONDS: "75" }).timeouts;
+    // The headers timeout never exceeds the request timeout (Node refuses that).
+    expect(set).toEqual({ shutdownGraceMs: 5_000, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 75_000 });
+    let problems = "";
+    try {
+      loadConfig({ GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS: "0", GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS: "1.5", GOVDIFFUSION_KEEP_ALIVE_TIMEOUT_SECONDS: "-1" });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      problems = (err as ConfigError).message;
+    }
+    expect(problems).toMatch(/GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS must be an integer from 1 to 3600, got "0"/);
+    expect(problems).toMatch(/GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS must be an integer from 1 to 3600, got "1.5"/);
+    expect(problems).toMatch(/GOVDIFFUSION_KEEP_ALIVE_TIMEOUT_SECONDS must be an integer from 1 to 3600, got "-1"/);
+  });
+
   it("refuses REQUIRE_KEY_FOR_READS without keys, and an import limit above the body limit", () => {
     expect(() => loadConfig({ GOVDIFFUSION_REQUIRE_KEY_FOR_READS: "1" })).toThrow(/nobody could read/);
     expect(() => loadConfig({ GOVDIFFUSION_BODY_LIMIT_BYTES: "5000", GOVDIFFUSION_MAX_IMPORT_BYTES: "9000" })).toThrow(/must be below/);

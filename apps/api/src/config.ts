@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { loadHttpTimeouts, type HttpTimeouts } from "./http-timeouts.js";
 
 /** Validated server configuration. Only entrypoints call loadConfig; everything else takes an ApiConfig. */
 export interface ApiConfig {
@@ -24,6 +25,8 @@ export interface ApiConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Server processes (node:cluster) sharing the port; 1 serves from this process (see cluster.ts). */
   workers: number;
+  /** HTTP timeouts and the shutdown grace period, milliseconds (see http-timeouts.ts). */
+  timeouts: HttpTimeouts;
 }
 
 export class ConfigError extends Error {
@@ -51,7 +54,8 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, LOG_LEVEL.
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, LOG_LEVEL,
+ * and those of http-timeouts.ts (GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS, ...).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
   const problems: string[] = [];
@@ -136,9 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as ApiConfig["logLevel"]) : "info";
   if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${rawLevel}"`);
 
+  const timeouts = loadHttpTimeouts(int);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, timeouts,
   };
 }

@@ -7,7 +7,7 @@ import { createDataAccess } from "./db-access.js";
 import type { DataAccess } from "./data-access.js";
 import type { Logger } from "./logger.js";
 
-export { createApiServer, LIMITS, type ApiServer } from "./app.js";
+export { createApiServer, LIMITS, ShutdownCutError, type ApiServer } from "./app.js";
 export { loadConfig, ConfigError, hashApiKey, resolveDatabaseUrl, DEFAULT_DATABASE_URL, type ApiConfig } from "./config.js";
 export { createDataAccess } from "./db-access.js";
 export type { DataAccess } from "./data-access.js";

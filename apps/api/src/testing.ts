@@ -3,6 +3,7 @@ import type { Repositories } from "@govdiffusion/db";
 import type { ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Principal } from "./context.js";
 import type { DataAccess } from "./data-access.js";
+import { DEFAULT_HTTP_TIMEOUTS } from "./http-timeouts.js";
 import { createLogger, type Logger } from "./logger.js";
 
 /** A logger whose JSON lines are collected in `lines` (for asserting what the server logs). */
@@ -20,6 +21,7 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
 export const testConfig: ApiConfig = {
   port: 0, host: "127.0.0.1", databaseUrl: "file::memory:", apiKeyHashes: [], readKeyHashes: [], requireKeyForReads: false, corsOrigins: [],
   graphiql: false, maxDraws: 1000, bodyLimitBytes: 1_000_000, maxImportBytes: 100_000, logLevel: "silent", workers: 1,
+  timeouts: DEFAULT_HTTP_TIMEOUTS,
 };
 
 const unused = (): never => {

@@ -10,9 +10,11 @@ Configuration comes from the environment (see apps/api/README.md): PORT (default
 GOVDIFFUSION_API_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS, GOVDIFFUSION_CORS_ORIGINS,
 GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS, GOVDIFFUSION_BODY_LIMIT_BYTES,
 GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS (server processes sharing the port,
-default 1; 2 on a 2-core machine), LOG_LEVEL. SIGTERM/SIGINT stop it gracefully.`;
+default 1; 2 on a 2-core machine), GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS (default 30), GOVDIFFUSION_REQUEST_TIMEOUT_SECONDS (60),
+GOVDIFFUSION_KEEP_ALIVE_TIMEOUT_SECONDS (65), LOG_LEVEL. SIGTERM/SIGINT stop it gracefully:
+no new connections, every request received answered, exit 0 (1 if the grace period ran out).`;
 
-/** `govdiffusion serve`: runs until SIGTERM/SIGINT, letting in-flight requests finish. */
+/** `govdiffusion serve`: runs until SIGTERM/SIGINT, then answers every request received and exits. */
 export const serve: Command = async (argv) => {
   let values: { port?: string; host?: string; "no-seed"?: boolean; help?: boolean };
   try {
@@ -46,21 +48,34 @@ export const serve: Command = async (argv) => {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let interrupts = 0;
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+      if (signal === "SIGINT") interrupts++;
+      if (stopping) {
+        // Ctrl-C twice: the operator does not want to wait. A repeated SIGTERM (a supervisor that
+        // signals every process of the group, say) changes nothing: the grace period bounds the wait.
+        if (interrupts >= 2) process.exit(130);
+        server.log.info({ signal }, "already shutting down");
+        return;
+      }
       stopping = true;
-      server.log.info({ signal }, "shutting down: finishing in-flight requests");
-      // A second signal while draining exits at once.
-      process.once(signal, () => process.exit(130));
+      server.log.info({ signal }, "shutting down: answering the requests received, accepting no more");
       server.stop().then(
-        () => resolve(0),
+        () => finish(0),
         (err: unknown) => {
-          server.log.error({ err }, "error during shutdown");
-          resolve(1);
+          // Requests cut at the end of the grace period are logged by the server itself.
+          if (!(err instanceof api.ShutdownCutError)) server.log.error({ err }, "error during shutdown");
+          finish(1);
         },
       );
     };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    // Resolves the exit code; and exits in a second should anything (a timer, a thread) still
+    // hold the event loop, since the server is closed by now.
+    const finish = (code: number) => {
+      setTimeout(() => process.exit(code), 1000).unref();
+      resolve(code);
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
   });
 };
