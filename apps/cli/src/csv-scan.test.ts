@@ -176,6 +176,7 @@ describe("the byte scanner hands unusual input to csv-parse", () => {
     ["a quote after a number", 'y,x\n1,2"\n', ["y", "x"], []],
     ["text after a closing quote", 'y,x\n1,"2"3\n', ["y", "x"], []],
     ["an unclosed quote", 'y,x\n1,"2\n', ["y", "x"], []],
+    ["a header name with a line break", 'y,"x\n2"\n1,2\n', ["y"], []],
     ["CR line ends", "y,x\r1,2\r3,4\r", ["y", "x"], []],
     ["a bare CR in a cell", "y,x\n1,2\r5\n", ["y", "x"], []],
     ["mixed line ends", "y,x\n1,2\r\n3,4\n", ["y", "x"], []],

@@ -155,16 +155,6 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
   let line = 0;
   let crlf: boolean | undefined;
 
-  // Cell boundaries of the header.
-  let cellStart = new Int32Array(64);
-  let cellEnd = new Int32Array(64);
-  let cellQuoted = new Uint8Array(64); // 2 = quoted with doubled quotes inside
-
-  const cellText = (i: number): string => {
-    const text = buf.toString("utf8", cellStart[i]!, cellEnd[i]!);
-    return cellQuoted[i] === 2 ? text.replaceAll('""', '"') : text;
-  };
-
   const grow = (min: number) => {
     const next = Math.max(min, Math.ceil(capacity * 1.5) + 1024);
     numCols = numCols.map((col) => {
@@ -175,71 +165,46 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
     capacity = next;
   };
 
-  /** Splits the header line buf[p, le) into cells; returns their count (0 for a blank line, skipped as csv-parse does). */
-  const splitCells = (p: number, le: number): number => {
-    let count = 0;
+  /**
+   * The cells of the header line buf[p, le), or an empty list for a blank line (skipped, as
+   * csv-parse does). Hands the file back on the quote problems `record` hands back on.
+   */
+  const headerCells = (p: number, le: number): string[] => {
+    const cells: string[] = [];
     let q = p;
     for (;;) {
       while (q < le && isTrimmable(buf[q]!)) q++;
-      if (count === cellStart.length) {
-        const size = count * 2;
-        const s = new Int32Array(size);
-        s.set(cellStart);
-        cellStart = s;
-        const e = new Int32Array(size);
-        e.set(cellEnd);
-        cellEnd = e;
-        const f = new Uint8Array(size);
-        f.set(cellQuoted);
-        cellQuoted = f;
-      }
       if (q < le && buf[q] === QUOTE) {
-        q++;
-        cellStart[count] = q;
-        let doubled = false;
+        const s = ++q;
         for (;;) {
           while (q < le && buf[q] !== QUOTE) q++;
-          if (q >= le) throw new NeedsGeneralReader(); // the quoted field spans lines, or is not closed
-          if (q + 1 < le && buf[q + 1] === QUOTE) {
-            doubled = true;
-            q += 2;
-            continue;
-          }
-          break;
+          if (q >= le) throw new NeedsGeneralReader();
+          if (q + 1 < le && buf[q + 1] === QUOTE) q += 2;
+          else break;
         }
-        cellEnd[count] = q;
-        cellQuoted[count] = doubled ? 2 : 1;
-        q++;
+        cells.push(buf.toString("utf8", s, q++).replaceAll('""', '"'));
         while (q < le && isTrimmable(buf[q]!)) q++;
-        count++;
-        if (q === le) return count;
-        if (buf[q] !== COMMA) throw new NeedsGeneralReader(); // text after a closing quote
-        q++;
-        continue;
+        if (q < le && buf[q] !== COMMA) throw new NeedsGeneralReader();
+      } else {
+        const s = q;
+        let c = 0;
+        while (q < le && (c = buf[q]!) !== COMMA) {
+          if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
+          q++;
+        }
+        let e = q;
+        while (e > s && isTrimmable(buf[e - 1]!)) e--;
+        if (q === le && cells.length === 0 && e === s) return cells; // blank line
+        cells.push(buf.toString("utf8", s, e));
       }
-      const s = q;
-      let c = 0;
-      while (q < le && (c = buf[q]!) !== COMMA) {
-        if (c === QUOTE || c === CR) throw new NeedsGeneralReader(); // a quote inside a field, a bare CR
-        q++;
-      }
-      let e = q;
-      while (e > s && isTrimmable(buf[e - 1]!)) e--;
-      if (q === le && count === 0 && e === s) return 0; // blank (or whitespace-only) line
-      cellStart[count] = s;
-      cellEnd[count] = e;
-      cellQuoted[count] = 0;
-      count++;
-      if (q === le) return count;
-      q++;
+      if (q >= le) return cells;
+      q++; // the comma
     }
   };
 
-  const onHeader = (count: number) => {
-    const cells: string[] = [];
-    for (let i = 0; i < count; i++) cells.push(cellText(i));
+  const onHeader = (cells: string[]) => {
     header = cells;
-    k = count;
+    k = cells.length;
     wanted = checkHeader(file, cells, numeric, strings);
     slot = new Int32Array(k).fill(-1);
     kind = new Uint8Array(k);
@@ -389,10 +354,10 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
         rows++;
         continue;
       }
-      const count = splitCells(p, le);
+      const cells = headerCells(p, le);
       p = nl + 1;
-      if (count === 0) continue;
-      onHeader(count);
+      if (cells.length === 0) continue;
+      onHeader(cells);
       // Size the columns from the average line length in this first read (an overestimate costs
       // no RSS: pages of a zero-filled array are only resident once written).
       let lines = 0;
