@@ -14,6 +14,7 @@ import { applyCors, charsetOf, HttpError, isJson, readBody, sendJsonError, sendT
 import { createLogger, type Logger } from "./logger.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
+import { clientOf, createClientLimiter, pointsForCost, rateLimitedError, sendRateLimited } from "./rate-limit.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
 import { getSchema } from "./schema.js";
@@ -43,6 +44,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const log = opts.log ?? createLogger(config.logLevel);
   const services = createServices(data, config);
   const httpServer = http.createServer();
+  const limiter = createClientLimiter(config, log);
 
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },
@@ -70,19 +72,27 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     plugins: [
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
-      queryCostPlugin<Context>(LIMITS.maxCost),
+      queryCostPlugin<Context>(LIMITS.maxCost, {
+        simulation: { defaultDraws: Math.min(1000, config.maxDraws), baselineRows: (id, year) => services.whatIf.baselineRows(id, year) },
+        // The arrival point was charged in handle(); the cost adds points (rate-limit.ts).
+        afterCost: limiter && (async (cost, ctx) => {
+          const points = pointsForCost(cost);
+          const wait = points > 0 && ctx.clientKey ? await limiter.charge(ctx.clientKey, points) : undefined;
+          if (wait !== undefined) throw rateLimitedError(config, wait);
+        }),
+      }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
       ApolloServerPluginCacheControlDisabled(),
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
       whatIfResponseCache(services.whatIf),
-      { async serverWillStart() { return { async serverWillStop() { await data.close(); } }; } },
+      { async serverWillStart() { return { async serverWillStop() { await limiter?.close(); await data.close(); } }; } },
     ],
   });
   await apollo.start();
 
-  const makeContext = (req: http.IncomingMessage, requestId: string): Context => {
+  const makeContext = (req: http.IncomingMessage, requestId: string, clientKey?: string): Context => {
     const principal = authenticate(req.headers.authorization, config.apiKeyHashes, config.readKeyHashes);
     if (config.requireKeyForReads) requirePrincipal(principal);
     return {
@@ -91,6 +101,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       services,
       loaders: createLoaders(data, services.reference),
       whatIfModels: [],
+      ...(clientKey ? { clientKey } : {}),
       log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
     };
   };
@@ -123,6 +134,11 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     if (pathname !== "/graphql" && pathname !== "/graphql/") return sendText(res, 404, "not found");
 
     if (applyCors(req, res, config.corsOrigins)) return; // a preflight, answered
+    const clientKey = limiter && clientOf(req, config);
+    if (limiter && clientKey) {
+      const wait = await limiter.charge(clientKey, 1);
+      if (wait !== undefined) return sendRateLimited(res, config, wait);
+    }
     let body: unknown;
     if (method === "POST") {
       const text = await readBody(req, config.bodyLimitBytes);
@@ -147,7 +163,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: method.toUpperCase(), headers, search: q < 0 ? "" : url.slice(q), body },
-      context: async () => makeContext(req, requestId),
+      context: async () => makeContext(req, requestId, clientKey),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

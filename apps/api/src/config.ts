@@ -24,6 +24,9 @@ export interface ApiConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Server processes (node:cluster) sharing the port; 1 serves from this process (see cluster.ts). */
   workers: number;
+  /** Points each client (API key, else address) may spend per window; 0 = no rate limiting (see rate-limit.ts). */
+  rateLimit: number;
+  rateLimitWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -51,7 +54,8 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, LOG_LEVEL.
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS,
+ * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, LOG_LEVEL.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
   const problems: string[] = [];
@@ -132,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     problems.push(`GOVDIFFUSION_MAX_IMPORT_BYTES (${maxImportBytes}) must be below GOVDIFFUSION_BODY_LIMIT_BYTES (${bodyLimitBytes}), since the CSV travels inside the JSON body`);
   }
 
+  const rateLimit = int("GOVDIFFUSION_RATE_LIMIT", 1000, 0, 1_000_000_000);
+  const rateLimitWindowSeconds = int("GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400);
+
   const rawLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as ApiConfig["logLevel"]) : "info";
   if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${rawLevel}"`);
@@ -139,6 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, rateLimit, rateLimitWindowSeconds,
   };
 }

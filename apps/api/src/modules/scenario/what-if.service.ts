@@ -276,6 +276,20 @@ export class WhatIfService {
     return { mapped, changed };
   }
 
+  /**
+   * Rows of the baseline a what-if on this model (`year`: null = its fitted rows) works on, for
+   * pricing simulations before they run (plugins/query-cost.ts); undefined when there is no such
+   * model or year. Prepares the baseline (cached: the what-if that follows needs it anyway).
+   */
+  async baselineRows(modelId: number, year: number | null): Promise<number | undefined> {
+    try {
+      return (await this.prepared(modelId, year)).rows.length;
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ValidationError) return undefined;
+      throw err;
+    }
+  }
+
   /** Cached baseline of a model: its own fitted rows, or the complete rows of another year of its dataset. */
   prepared(modelId: number, year: number | null): Promise<PreparedBaseline> {
     const key = `${modelId}:${year ?? "fit"}`;
