@@ -32,7 +32,12 @@ async function startServer(workers) {
   const logFile = path.join(dir, `serve-${workers}.log`);
   const out = openSync(logFile, "w");
   child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
-    env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "info", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers) },
+    // GOVDIFFUSION_RATE_LIMIT=0: the load comes from one address at thousands of requests a second,
+    // which the default per-client budget (1,000 points a minute) would refuse after a moment.
+    env: {
+      ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "info", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers),
+      GOVDIFFUSION_RATE_LIMIT: "0",
+    },
     stdio: ["ignore", out, "inherit"],
   });
   closeSync(out);
@@ -89,6 +94,45 @@ const targetsFor = (modelId) => [
   // never hits: the cost of computing a what-if rather than answering a repeated one.
   { name: "whatIf, a new value each request (no cache)", query: WHAT_IF_VALUE, variables: { modelId, value: 1.1 }, vary: true },
 ];
+
+// Memory under sustained what-ifs that each ask something new (issue 8, point 5): nothing repeats,
+// so every cache fills up with entries that are never asked for again and must stay bounded.
+const WHAT_IF_COUNTIES_VALUE = `query WhatIfCountiesValue($modelId: Int!, $value: Float!) {
+  whatIf(modelId: $modelId, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: $value }], options: { uncertainty: DELTA }) {
+    baselineTotal scenarioTotal difference { estimate stdError lower upper }
+    counties { code name baseline scenario difference { estimate lower upper } probabilityAtLeastOne }
+  }
+}`;
+const WHAT_IF_SIMULATION = `query WhatIfSimulation($modelId: Int!, $seed: Int!) {
+  whatIf(modelId: $modelId, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }], options: { uncertainty: SIMULATION, draws: 1000, seed: $seed }) {
+    baselineTotal scenarioTotal difference { estimate stdError lower upper }
+    counties { code baseline scenario }
+  }
+}`;
+const memorySeconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
+
+/** VmRSS and VmHWM (peak) of a process, in MB, from /proc/<pid>/status (Linux). */
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+}
+
+/** The uncached mix: a new DELTA value, a new value with every county row, a new SIMULATION seed (1,000 draws), in turn. */
+async function uncachedMix(modelId, duration) {
+  let n = 0;
+  const next = (query, variables) => (req) => ({ ...req, body: JSON.stringify({ query, variables: variables(++n) }) });
+  const instance = autocannon({
+    url, connections, duration, method: "POST", headers: { "content-type": "application/json" },
+    requests: [
+      { setupRequest: next(WHAT_IF_VALUE, (i) => ({ modelId, value: 1.1 + i * 1e-12 })) },
+      { setupRequest: next(WHAT_IF_COUNTIES_VALUE, (i) => ({ modelId, value: 1.2 + i * 1e-12 })) },
+      { setupRequest: next(WHAT_IF_SIMULATION, (i) => ({ modelId, seed: i })) },
+    ],
+  });
+  const result = await new Promise((resolve, reject) => instance.on("done", resolve).on("error", reject));
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -158,6 +202,13 @@ for (const workers of workerCounts) {
   for (const t of targets) await run(t, 2);
   const results = await measure(targets, rounds, perRound);
   const load = os.loadavg();
+  // One process only: with workers the served processes are the primary's children.
+  let memory;
+  if (workers === 1 && memorySeconds > 0) {
+    const before = memoryOf(child.pid);
+    const mix = await uncachedMix(model.id, memorySeconds);
+    memory = { before, after: memoryOf(child.pid), mix };
+  }
   await stopServer();
 
   console.log(`\n${pad("query", 44)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}non-2xx/errors`);
@@ -173,6 +224,13 @@ for (const workers of workerCounts) {
   // 10 ms at 32 connections needs roughly X > 32 / 0.010 = 3,200 req/s; the floor shows what is possible.
   console.log(`Little's law: ${connections} connections / ${num(floor.rps, 0)} req/s = ${num((connections / floor.rps) * 1000)} ms mean latency at the { __typename } floor`);
   console.log(`load average during the run: ${load.map((x) => x.toFixed(2)).join(" ")} on ${os.cpus().length} cores`);
+  if (memory) {
+    const { before, after, mix } = memory;
+    console.log(`memory of the server process, uncached what-if mix for ${memorySeconds} s (new DELTA value / new value + 111 county rows /` +
+      ` new SIMULATION seed, 1,000 draws; ${mix.requests} requests, ${num(mix.requests / memorySeconds, 0)} req/s, non-2xx/errors ${mix.non2xx}/${mix.errors}):`);
+    console.log(`  RSS before ${num(before.rss, 0)} MB, after ${num(after.rss, 0)} MB, peak (VmHWM) ${num(after.hwm, 0)} MB (target < 400 MB)`);
+    if (mix.non2xx > 0 || mix.errors > 0) process.exitCode = 1;
+  }
   if (results.some((r) => r.non2xx > 0 || r.errors > 0)) process.exitCode = 1;
   verdicts.push({ workers, ratio, p95: whatIf.p95 });
 }

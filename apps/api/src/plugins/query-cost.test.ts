@@ -32,7 +32,7 @@ describe("queryCost multiplies by expected list sizes", () => {
 
 describe("simulations are priced by draws × baseline rows", () => {
   const whatIf = (alias: string, draws: number | null, uncertainty = "SIMULATION") =>
-    `${alias}: whatIf(modelId: 1, interventions: [], options: { uncertainty: ${uncertainty}${draws === null ? "" : `, draws: ${draws}`} }) { scenarioTotal { estimate } }`;
+    `${alias}: whatIf(modelId: 1, interventions: [], options: { uncertainty: ${uncertainty}${draws === null ? "" : `, draws: ${draws}`} }) { difference { estimate } }`;
   // The seeded single-year model: 111 baseline rows.
   const pricing = (rows?: number | "unknown") => ({ defaultDraws: 1000, baselineRows: () => (rows === "unknown" ? undefined : rows ?? 111) });
 
@@ -47,7 +47,7 @@ describe("simulations are priced by draws × baseline rows", () => {
     const schema = await getSchema();
     const cost = (q: string, rows?: number) => queryCost(schema, parse(q), {}, undefined, pricing(rows));
     const base = cost(`{ ${whatIf("a", null, "DELTA")} }`); // the fields alone
-    expect(base).toBe(2);
+    expect(base).toBe(3); // whatIf 1 + difference (1 + estimate 1)
     expect(cost(`{ ${whatIf("a", 1000)} }`)).toBe(11_100 + base);
     expect(cost(`{ ${whatIf("a", 1000)} }`)).toBeLessThan(LIMITS.maxCost);
     expect(cost(`{ ${whatIf("a", null)} }`)).toBe(11_100 + base); // the default draws
@@ -67,6 +67,6 @@ describe("simulations are priced by draws × baseline rows", () => {
 
   it("an unknown baseline (undefined) adds nothing", async () => {
     const schema = await getSchema();
-    expect(queryCost(schema, parse(`{ ${whatIf("a", 1000)} }`), {}, undefined, pricing("unknown"))).toBe(2);
+    expect(queryCost(schema, parse(`{ ${whatIf("a", 1000)} }`), {}, undefined, pricing("unknown"))).toBe(3);
   });
 });

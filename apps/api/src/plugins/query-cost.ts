@@ -4,6 +4,7 @@ import { GraphQLError, getNullableType, isListType, type DocumentNode, type Grap
 // CommonJS one Apollo and type-graphql use ("Cannot use GraphQLObjectType from another module or realm").
 import { createRequire } from "node:module";
 import type { ComplexityEstimatorArgs, getComplexity as GetComplexity } from "graphql-query-complexity";
+import { LRUCache } from "lru-cache";
 import { requestKey } from "./request-key.js";
 
 const { getComplexity } = createRequire(import.meta.url)("graphql-query-complexity") as { getComplexity: typeof GetComplexity };
@@ -122,8 +123,8 @@ export function queryCost(
   });
 }
 
-/** Costs remembered per document (oldest dropped first): one per distinct operation and variables. */
-const MAX_COSTS_PER_DOCUMENT = 16;
+/** Memory budget of the remembered costs (keys are query hash + operation name + variables), bytes. */
+export const COST_CACHE_BYTES = 4 * 2 ** 20;
 /** Longest operation name + variables (JSON) whose cost is remembered. */
 const MAX_KEY_LENGTH = 512;
 
@@ -148,11 +149,11 @@ interface Priced { cost: number; simulation: number; final: boolean }
  * cost and the limit.
  */
 export function queryCostPlugin<T extends object>(maxCost: number, opts: QueryCostOptions<T> = {}): ApolloServerPlugin<T> {
-  // Apollo reuses one parsed DocumentNode per query text, so costs are kept by document, then by
-  // operation and variables (a variable can narrow a list, e.g. counties(prefectureCode: $p)):
-  // computing them was ~11% of the CPU of a repeated whatIf request. A model's baseline size never
-  // changes (models are immutable), so costs that include simulations are kept too.
-  const known = new WeakMap<object, Map<string, Priced | null>>();
+  // Costs are kept by query text (Apollo's sha256 of it), operation and variables (a variable can
+  // narrow a list, e.g. counties(prefectureCode: $p)): computing them was ~11% of the CPU of a
+  // repeated whatIf request. A model's baseline size never changes (models are immutable), so
+  // costs that include simulations are kept too. One LRU for all documents, bounded by bytes.
+  const known = new LRUCache<string, { priced: Priced | null }>({ maxSize: COST_CACHE_BYTES, sizeCalculation: (_v, k) => 64 + 2 * k.length });
   const { simulation, afterCost } = opts;
 
   /** Cost with simulations priced; baseline sizes are looked up first (async), then the document is costed. */
@@ -185,11 +186,10 @@ export function queryCostPlugin<T extends object>(maxCost: number, opts: QueryCo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request, operationName, contextValue }) {
-          let costs = known.get(document);
-          if (!costs) known.set(document, (costs = new Map()));
-          const key = requestKey(operationName, request.variables);
-          let priced = key === undefined ? undefined : costs.get(key);
+        async didResolveOperation({ schema, document, request, operationName, contextValue, queryHash }) {
+          const part = requestKey(operationName, request.variables);
+          const key = part === undefined || part.length > MAX_KEY_LENGTH ? undefined : `${queryHash}\u0000${part}`;
+          let priced = key === undefined ? undefined : known.get(key)?.priced;
           if (priced === undefined) {
             try {
               priced = await price(schema, document, request.variables ?? {}, operationName ?? undefined);
@@ -197,12 +197,8 @@ export function queryCostPlugin<T extends object>(maxCost: number, opts: QueryCo
               // Variables that do not match their types: execution refuses them with BAD_USER_INPUT, unresolved.
               priced = null;
             }
-            // Large variables (an importDataset CSV) are not kept: memory stays under
-            // MAX_COSTS_PER_DOCUMENT × MAX_KEY_LENGTH per document Apollo keeps.
-            if (key !== undefined && key.length <= MAX_KEY_LENGTH && priced?.final !== false) {
-              if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.delete(costs.keys().next().value!);
-              costs.set(key, priced);
-            }
+            // Large variables (an importDataset CSV) are not kept (key undefined).
+            if (key !== undefined && priced?.final !== false) known.set(key, { priced });
           }
           if (priced === null) return;
           const { cost } = priced;
