@@ -12,6 +12,7 @@ import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
 import { applyCors, charsetOf, HttpError, isJson, readBody, sendJsonError, sendText } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
+import { limitHeapGrowth } from "./memory.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
 import { clientOf, createClientLimiter, pointsForCost, rateLimitedError, sendRateLimited } from "./rate-limit.js";
@@ -45,6 +46,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const services = createServices(data, config);
   const httpServer = http.createServer();
   const limiter = createClientLimiter(config, log);
+  limitHeapGrowth(config.heapGrowingPercent); // process-wide; see memory.ts
 
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },

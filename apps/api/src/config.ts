@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { DEFAULT_HEAP_GROWING_PERCENT } from "./memory.js";
 
 /** Validated server configuration. Only entrypoints call loadConfig; everything else takes an ApiConfig. */
 export interface ApiConfig {
@@ -27,6 +28,8 @@ export interface ApiConfig {
   /** Points each client (API key, else address) may spend per window; 0 = no rate limiting (see rate-limit.ts). */
   rateLimit: number;
   rateLimitWindowSeconds: number;
+  /** V8 heap growing factor in percent (memory.ts); 0 = V8's own heuristics. */
+  heapGrowingPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -55,7 +58,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
  * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS,
- * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, LOG_LEVEL.
+ * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, LOG_LEVEL.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
   const problems: string[] = [];
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   const rateLimit = int("GOVDIFFUSION_RATE_LIMIT", 1000, 0, 1_000_000_000);
   const rateLimitWindowSeconds = int("GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400);
+  const heapGrowingPercent = int("GOVDIFFUSION_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 1000);
 
   const rawLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as ApiConfig["logLevel"]) : "info";
@@ -146,6 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, rateLimit, rateLimitWindowSeconds,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, rateLimit, rateLimitWindowSeconds, heapGrowingPercent,
   };
 }

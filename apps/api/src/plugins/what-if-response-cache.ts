@@ -9,7 +9,7 @@ import { requestKey } from "./request-key.js";
  * Memory budget of the kept responses, in estimated bytes (least recently used dropped first): a
  * whatIf with all 111 county rows is ~17 kB of JSON, ~50 kB as the object tree kept here.
  */
-export const RESPONSE_CACHE_BYTES = 16 * 2 ** 20;
+export const RESPONSE_CACHE_BYTES = 8 * 2 ** 20;
 /** Heap bytes of a response object per character of its JSON (small objects and boxed numbers: ~3x). */
 const BYTES_PER_JSON_CHAR = 3;
 /** Longest query hash + operation name + variables (JSON) whose response is kept. */

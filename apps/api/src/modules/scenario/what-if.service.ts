@@ -57,7 +57,7 @@ export const MODEL_RECHECK_MS = 1000;
  * bytes, not entries: a result of the 111-county model is ~0.1 MB, one of a pooled 12,210-row
  * panel ~13 MB, so 256 entries could be 25 MB or 3 GB (issue 8: 1.1 GB RSS under new what-ifs).
  */
-export const CACHE_BYTES = { results: 32 * 2 ** 20, baselines: 64 * 2 ** 20 } as const;
+export const CACHE_BYTES = { results: 16 * 2 ** 20, baselines: 64 * 2 ** 20 } as const;
 /** Heap per outcome row of a result with its GraphQL view (5 estimates, the county object): measured ~1 kB. */
 const RESULT_BYTES_PER_ROW = 1100;
 /** Heap per baseline row besides its numeric columns: the row identity, group indexes, the fit's used row. */
