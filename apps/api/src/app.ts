@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { authenticate, requirePrincipal } from "./auth.js";
-import type { ApiConfig } from "./config.js";
+import { DEFAULT_MAX_COST, type ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Services } from "./context.js";
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
@@ -36,7 +36,7 @@ export interface ApiServer {
  * cost that multiplies by expected list sizes (plugins/query-cost.ts). The full county graph
  * (every county with prefecture, neighbours, all observations and adoptions) costs ~24,000.
  */
-export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20 } as const;
+export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: DEFAULT_MAX_COST, maxDirectives: 20 } as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -74,8 +74,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     plugins: [
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
-      queryCostPlugin<Context>(LIMITS.maxCost, {
-        simulation: { defaultDraws: Math.min(1000, config.maxDraws), baselineRows: (id, year) => services.whatIf.baselineRows(id, year) },
+      queryCostPlugin<Context>(config.maxCost, {
+        simulation: { defaultDraws: Math.min(1000, config.maxDraws), maxDraws: config.maxDraws, baselineRows: (id, year) => services.whatIf.baselineRows(id, year) },
         // The arrival point was charged in handle(); the cost adds points (rate-limit.ts).
         afterCost: limiter && (async (cost, ctx) => {
           const points = pointsForCost(cost);

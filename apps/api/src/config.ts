@@ -30,6 +30,8 @@ export interface ApiConfig {
   rateLimitWindowSeconds: number;
   /** V8 heap growing factor in percent (memory.ts); 0 = V8's own heuristics. */
   heapGrowingPercent: number;
+  /** The most an operation may cost (plugins/query-cost.ts); a request over it is refused before it runs. */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,8 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = "file:./data/govdiffusion.db";
+/** Default of GOVDIFFUSION_MAX_COST (LIMITS.maxCost in app.ts). */
+export const DEFAULT_MAX_COST = 50_000;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export const hashApiKey = (key: string): Buffer => createHash("sha256").update(key, "utf8").digest();
@@ -58,7 +62,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
  * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS,
- * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, LOG_LEVEL.
+ * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, GOVDIFFUSION_MAX_COST, LOG_LEVEL.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
   const problems: string[] = [];
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   const rateLimit = int("GOVDIFFUSION_RATE_LIMIT", 1000, 0, 1_000_000_000);
   const rateLimitWindowSeconds = int("GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400);
+  const maxCost = int("GOVDIFFUSION_MAX_COST", DEFAULT_MAX_COST, 100, 1_000_000_000);
   const heapGrowingPercent = int("GOVDIFFUSION_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 1000);
 
   const rawLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
@@ -150,6 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, rateLimit, rateLimitWindowSeconds, heapGrowingPercent,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, rateLimit, rateLimitWindowSeconds, heapGrowingPercent, maxCost,
   };
 }

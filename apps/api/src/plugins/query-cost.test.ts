@@ -65,6 +65,12 @@ describe("simulations are priced by draws × baseline rows", () => {
     expect(queryCost(schema, parse(q), { o: { uncertainty: "DELTA" } }, undefined, pricing())).toBe(2);
   });
 
+  it("draws over the server's maximum are priced at the maximum (validation then names options.draws)", async () => {
+    const schema = await getSchema();
+    const q = `{ ${whatIf("a", 1_000_001)} }`;
+    expect(queryCost(schema, parse(q), {}, undefined, { ...pricing(), maxDraws: 1000 })).toBe(11_100 + 3);
+  });
+
   it("an unknown baseline (undefined) adds nothing", async () => {
     const schema = await getSchema();
     expect(queryCost(schema, parse(`{ ${whatIf("a", 1000)} }`), {}, undefined, pricing("unknown"))).toBe(3);

@@ -87,6 +87,8 @@ export const SIMULATION_FIELDS: Record<string, (args: Record<string, unknown>, d
 export interface SimulationPricing {
   /** draws when the options give none (the server's default). */
   defaultDraws: number;
+  /** More draws than this are refused by validation (naming options.draws), so they are priced at this. */
+  maxDraws?: number;
   /** Synchronous: the rows of the baseline if known; undefined adds nothing and records the work as unpriced. */
   baselineRows(work: SimulationWork): number | undefined;
 }
@@ -107,8 +109,9 @@ function simulationEstimator(pricing: SimulationPricing) {
     const work = SIMULATION_FIELDS[`${type.name}.${field.name}`]?.(args, pricing.defaultDraws);
     if (!work) return undefined;
     const rows = pricing.baselineRows(work);
+    const draws = Math.min(work.draws, pricing.maxDraws ?? Infinity);
     // getComplexity takes the first estimator that returns a number: add the field's own cost here.
-    return rows === undefined ? undefined : simulationCost(work.draws, rows) + listCostEstimator(estimatorArgs);
+    return rows === undefined ? undefined : simulationCost(draws, rows) + listCostEstimator(estimatorArgs);
   };
 }
 
@@ -132,6 +135,7 @@ const MAX_KEY_LENGTH = 512;
 export interface QueryCostOptions<T> {
   simulation?: {
     defaultDraws: number;
+    maxDraws?: number;
     /** Rows of the baseline a what-if on this model (and `year`, null = its fitted rows) simulates; undefined if unknown (no such model). */
     baselineRows(modelId: number, year: number | null): Promise<number | undefined>;
   };
@@ -164,6 +168,7 @@ export function queryCostPlugin<T extends object>(maxCost: number, opts: QueryCo
     let simulated = 0;
     const pricing: SimulationPricing = {
       defaultDraws: simulation.defaultDraws,
+      ...(simulation.maxDraws !== undefined ? { maxDraws: simulation.maxDraws } : {}),
       baselineRows(work) {
         const k = `${work.modelId}:${work.year}`;
         if (!sizes.has(k)) {
@@ -171,7 +176,7 @@ export function queryCostPlugin<T extends object>(maxCost: number, opts: QueryCo
           return undefined;
         }
         const rows = sizes.get(k) ?? 0;
-        simulated += simulationCost(work.draws, rows);
+        simulated += simulationCost(Math.min(work.draws, simulation.maxDraws ?? Infinity), rows);
         return rows;
       },
     };
