@@ -5,6 +5,8 @@
 // +10% in all counties, delta method), counties, and `{ __typename }` (the floor: HTTP + GraphQL
 // overhead with no work). Once per server configuration in BENCH_WORKERS (default "1,2": one
 // process, then GOVDIFFUSION_WORKERS=2, one server process per core of these 2-core machines).
+// Then memory: RSS of a fresh server process under a BENCH_MEMORY_SECONDS (30) uncached what-if mix,
+// at the default settings and with V8's default heap growth as the baseline.
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
@@ -14,7 +16,7 @@ import autocannon from "autocannon";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number).filter((n) => n > 0); // BENCH_WORKERS=none: the memory part only
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, "../../cli/bin/govdiffusion.js");
 const dir = mkdtempSync(path.join(tmpdir(), "govdiffusion-bench-api-"));
@@ -41,7 +43,7 @@ prepareDatabase();
  * `govdiffusion serve` with `workers` processes, logging at the default level (info: a line per
  * request) into a file, so this process spends nothing on them; resolves with the URL it prints.
  */
-async function startServer(workers) {
+async function startServer(workers, extraEnv = {}) {
   const logFile = path.join(dir, `serve-${workers}.log`);
   const out = openSync(logFile, "w");
   child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
@@ -49,7 +51,7 @@ async function startServer(workers) {
     // which the default per-client budget (1,000 points a minute) would refuse after a moment.
     env: {
       ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "info", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers),
-      GOVDIFFUSION_RATE_LIMIT: "0",
+      GOVDIFFUSION_RATE_LIMIT: "0", ...extraEnv,
     },
     stdio: ["ignore", out, "inherit"],
   });
@@ -215,13 +217,6 @@ for (const workers of workerCounts) {
   for (const t of targets) await run(t, 2);
   const results = await measure(targets, rounds, perRound);
   const load = os.loadavg();
-  // One process only: with workers the served processes are the primary's children.
-  let memory;
-  if (workers === 1 && memorySeconds > 0) {
-    const before = memoryOf(child.pid);
-    const mix = await uncachedMix(model.id, memorySeconds);
-    memory = { before, after: memoryOf(child.pid), mix };
-  }
   await stopServer();
 
   console.log(`\n${pad("query", 44)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}non-2xx/errors`);
@@ -237,15 +232,32 @@ for (const workers of workerCounts) {
   // 10 ms at 32 connections needs roughly X > 32 / 0.010 = 3,200 req/s; the floor shows what is possible.
   console.log(`Little's law: ${connections} connections / ${num(floor.rps, 0)} req/s = ${num((connections / floor.rps) * 1000)} ms mean latency at the { __typename } floor`);
   console.log(`load average during the run: ${load.map((x) => x.toFixed(2)).join(" ")} on ${os.cpus().length} cores`);
-  if (memory) {
-    const { before, after, mix } = memory;
-    console.log(`memory of the server process, uncached what-if mix for ${memorySeconds} s (new DELTA value / new value + 111 county rows /` +
-      ` new SIMULATION seed, 100 draws; ${mix.requests} requests, ${num(mix.requests / memorySeconds, 0)} req/s, non-2xx/errors ${mix.non2xx}/${mix.errors}):`);
-    console.log(`  RSS before ${num(before.rss, 0)} MB, after ${num(after.rss, 0)} MB, peak (VmHWM) ${num(after.hwm, 0)} MB (target < 400 MB)`);
-    if (mix.non2xx > 0 || mix.errors > 0) process.exitCode = 1;
-  }
   if (results.some((r) => r.non2xx > 0 || r.errors > 0)) process.exitCode = 1;
   verdicts.push({ workers, ratio, p95: whatIf.p95 });
+}
+
+// Memory: a fresh one-process server (the served process is the one measured; with workers they
+// are the primary's children), each question asked once so it is prepared, then the uncached mix.
+// Twice: at the default settings, and with V8's default heap growth (GOVDIFFUSION_HEAP_GROWING_PERCENT=0,
+// the byte-bounded caches unchanged) as this run's baseline.
+if (memorySeconds > 0) {
+  console.log(`\n== memory: one server process, uncached what-if mix for ${memorySeconds} s at ${connections} connections ==`);
+  console.log("(a new DELTA value / a new value with 111 county rows / a new SIMULATION seed with 100 draws, in turn)");
+  const peaks = [];
+  for (const [label, env] of [["default settings", {}], ["baseline: GOVDIFFUSION_HEAP_GROWING_PERCENT=0 (V8's own heap growth)", { GOVDIFFUSION_HEAP_GROWING_PERCENT: "0" }]]) {
+    url = await startServer(1, env);
+    const { models } = await gql("{ models { id } }");
+    await gql(WHAT_IF_SIMULATION, { modelId: models[0].id, seed: 0 });
+    const before = memoryOf(child.pid);
+    const mix = await uncachedMix(models[0].id, memorySeconds);
+    const after = memoryOf(child.pid);
+    await stopServer();
+    peaks.push(after.hwm);
+    console.log(`${pad(label, 70)} RSS before ${num(before.rss, 0)} MB, after ${num(after.rss, 0)} MB, peak (VmHWM) ${num(after.hwm, 0)} MB;` +
+      ` ${mix.requests} requests (${num(mix.requests / memorySeconds, 0)}/s), non-2xx/errors ${mix.non2xx}/${mix.errors}`);
+    if (mix.non2xx > 0 || mix.errors > 0) process.exitCode = 1;
+  }
+  console.log(`peak RSS at default settings: ${num(peaks[0], 0)} MB (target < 400 MB), ${num(peaks[0] / peaks[1], 2)}x the baseline's peak`);
 }
 
 console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { limitHeapGrowth } from "./memory.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
-import { clientOf, createClientLimiter, pointsForCost, rateLimitedError, sendRateLimited } from "./rate-limit.js";
+import { chargeForCost, clientOf, createClientLimiter, sendRateLimited } from "./rate-limit.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
 import { getSchema } from "./schema.js";
@@ -77,11 +77,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       queryCostPlugin<Context>(config.maxCost, {
         simulation: { defaultDraws: Math.min(1000, config.maxDraws), maxDraws: config.maxDraws, baselineRows: (id, year) => services.whatIf.baselineRows(id, year) },
         // The arrival point was charged in handle(); the cost adds points (rate-limit.ts).
-        afterCost: limiter && (async (cost, ctx) => {
-          const points = pointsForCost(cost);
-          const wait = points > 0 && ctx.clientKey ? await limiter.charge(ctx.clientKey, points) : undefined;
-          if (wait !== undefined) throw rateLimitedError(config, wait);
-        }),
+        ...(limiter ? { afterCost: chargeForCost(limiter, config) } : {}),
       }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.

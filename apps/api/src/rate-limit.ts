@@ -111,6 +111,18 @@ export function createClientLimiter(config: RateLimitSettings, log: Logger): Cli
   };
 }
 
+/**
+ * The second charge, once the operation is costed (queryCostPlugin's afterCost): 1 point per
+ * COST_PER_POINT of cost; over budget → RATE_LIMITED (429) before anything executes.
+ */
+export function chargeForCost(limiter: ClientLimiter, config: RateLimitSettings) {
+  return async (cost: number, ctx: { clientKey?: string }): Promise<void> => {
+    const points = pointsForCost(cost);
+    const wait = points > 0 && ctx.clientKey ? await limiter.charge(ctx.clientKey, points) : undefined;
+    if (wait !== undefined) throw rateLimitedError(config, wait);
+  };
+}
+
 /** The caller's budget: its API key when it sends a valid one, else its address. */
 export function clientOf(req: http.IncomingMessage, config: Pick<ApiConfig, "apiKeyHashes" | "readKeyHashes">): string {
   try {
