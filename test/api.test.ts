@@ -726,6 +726,32 @@ describe("limits", () => {
   });
 });
 
+describe("per-client rate limiting (GOVDIFFUSION_RATE_LIMIT=3)", () => {
+  it("429 with Retry-After and RATE_LIMITED after the budget; on PostgreSQL two servers on one database share it, on SQLite each process has its own", async () => {
+    const one = await startApi(db.url, { GOVDIFFUSION_RATE_LIMIT: "3" });
+    const two = await startApi(db.url, { GOVDIFFUSION_RATE_LIMIT: "3" });
+    try {
+      const statuses: number[] = [];
+      for (const server of [one, one, two, two]) statuses.push((await gql(server.endpoint, "{ __typename }")).status);
+      const shared = Boolean(process.env["TEST_PG_URL"]);
+      expect(statuses).toEqual(shared ? [200, 200, 200, 429] : [200, 200, 200, 200]);
+      // one more on the first server: its own third on SQLite, the fifth of the shared budget on PostgreSQL
+      expect((await gql(one.endpoint, "{ __typename }")).status).toBe(shared ? 429 : 200);
+      const refused = await gql(one.endpoint, "{ __typename }");
+      expect(refused.status).toBe(429);
+      const wait = Number(refused.headers.get("retry-after"));
+      expect(wait).toBeGreaterThanOrEqual(1);
+      expect(wait).toBeLessThanOrEqual(60);
+      expect(ext(refused)).toEqual({ code: "RATE_LIMITED", retryAfter: wait });
+      // the main server of this suite (the default budget, 1,000 a minute) is unaffected
+      expect((await gql(api.endpoint, "{ __typename }")).status).toBe(200);
+    } finally {
+      await one.stop();
+      await two.stop();
+    }
+  });
+});
+
 describe("GOVDIFFUSION_REQUIRE_KEY_FOR_READS and read-only keys", () => {
   let locked: RunningApi;
   beforeAll(async () => {

@@ -54,7 +54,9 @@ export function startRateLimitPrimary(config: RateLimitSettings): void {
  */
 export function createClientLimiter(config: RateLimitSettings, log: Logger): ClientLimiter | undefined {
   if (config.rateLimit <= 0) return undefined;
-  const opts = { points: config.rateLimit, duration: config.rateLimitWindowSeconds, keyPrefix: "govdiffusion" };
+  // The budget is part of the key: servers configured differently on one database (a rolling
+  // deploy that changes the limit) count separately instead of reading each other's counters.
+  const opts = { points: config.rateLimit, duration: config.rateLimitWindowSeconds, keyPrefix: `govdiffusion:${config.rateLimit}/${config.rateLimitWindowSeconds}s` };
   let pool: pg.Pool | undefined;
   let store: () => Promise<RateLimiterAbstract>;
 
