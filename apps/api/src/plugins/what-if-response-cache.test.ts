@@ -7,7 +7,7 @@ import type { Context } from "../context.js";
 import { formatError } from "../errors.js";
 import { getSchema } from "../schema.js";
 import { fakeDataAccess, testContext } from "../testing.js";
-import { CACHE_HEADER, whatIfResponseCache } from "./what-if-response-cache.js";
+import { CACHE_HEADER, estimateResponseBytes, whatIfResponseCache } from "./what-if-response-cache.js";
 
 // 12 counties, one year, a Poisson model of y on x (as in what-if.service.test.ts).
 const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
@@ -52,5 +52,18 @@ describe("the what-if response cache is bounded by bytes", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("response size estimate", () => {
+  it("grows with the rows and fields asked for, and is of the order of the heap the response takes", () => {
+    const row = { code: "451002", name: "右江区", baseline: 12.5, scenario: 14.1, difference: { estimate: 1.6, lower: 1.1, upper: 2.1 } };
+    const small = estimateResponseBytes({ data: { whatIf: { scenarioTotal: 9320.0 } } });
+    const rows = estimateResponseBytes({ data: { whatIf: { scenarioTotal: 9320.0, counties: Array.from({ length: 111 }, () => row) } } });
+    expect(small).toBeLessThan(300);
+    // per row: 24 + 32 + code 60 + name 54 + baseline 48 + scenario 48 + difference (24 + 32 + 3 × 48) = 466; × 111 ≈ 51.7 kB
+    expect(rows).toBeGreaterThan(45_000);
+    expect(rows).toBeLessThan(60_000);
+    expect(rows / JSON.stringify({ counties: Array.from({ length: 111 }, () => row) }).length).toBeGreaterThan(2.5); // ~3.5 heap bytes per JSON character
   });
 });

@@ -10,12 +10,22 @@ import { requestKey } from "./request-key.js";
  * whatIf with all 111 county rows is ~17 kB of JSON, ~50 kB as the object tree kept here.
  */
 export const RESPONSE_CACHE_BYTES = 8 * 2 ** 20;
-/** Heap bytes of a response object per character of its JSON (small objects and boxed numbers: ~3x). */
-const BYTES_PER_JSON_CHAR = 3;
 /** Longest query hash + operation name + variables (JSON) whose response is kept. */
 const MAX_KEY_LENGTH = 2048;
-/** Largest response kept (JSON characters). */
-const MAX_RESPONSE_LENGTH = 64 * 1024;
+/** Largest response kept (estimated heap bytes): a whatIf with every field of its 111 county rows is ~0.2 MB. */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+/** Heap of an object (header, shape) and of one value in it (a pointer and, for a double, its box). */
+const OBJECT_BYTES = 32;
+const VALUE_BYTES = 24;
+
+/** Estimated heap bytes of a JSON-like value, counting lists from their first element (the rows of a list share a shape). */
+export function estimateResponseBytes(v: unknown): number {
+  if (v === null || typeof v !== "object") return typeof v === "string" ? VALUE_BYTES + 2 * v.length : VALUE_BYTES;
+  if (Array.isArray(v)) return OBJECT_BYTES + (v.length === 0 ? 0 : v.length * (VALUE_BYTES + estimateResponseBytes(v[0])));
+  let bytes = OBJECT_BYTES;
+  for (const x of Object.values(v)) bytes += VALUE_BYTES + estimateResponseBytes(x);
+  return bytes;
+}
 
 /** "hit" or "miss" on every whatIf-only response, so clients and tests can see which it was. */
 export const CACHE_HEADER = "x-what-if-cache";
@@ -93,10 +103,10 @@ export function whatIfResponseCache(whatIf: WhatIfService, maxBytes = RESPONSE_C
           if (key === undefined || hit) return;
           response.http.headers.set(CACHE_HEADER, "miss");
           if (response.body.kind !== "single" || response.body.singleResult.errors) return;
-          // Measured on misses only; 15 aliased what-ifs with every county field would be ~1.3 MB.
-          const length = JSON.stringify(response.body.singleResult).length;
-          if (length > MAX_RESPONSE_LENGTH) return;
-          const bytes = BYTES_PER_JSON_CHAR * length + 2 * key.length + 256;
+          // Estimated from the first element of each list rather than measured with JSON.stringify,
+          // which cost as much as Apollo's own serialisation of the response (CPU profile, uncached mix).
+          const bytes = estimateResponseBytes(response.body.singleResult) + 2 * key.length;
+          if (bytes > MAX_RESPONSE_BYTES) return;
           entries.set(key, { result: response.body.singleResult, models: contextValue.whatIfModels, generation, bytes });
         },
       };
