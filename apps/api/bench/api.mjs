@@ -260,7 +260,7 @@ if (memorySeconds > 0) {
   console.log(`peak RSS at default settings: ${num(peaks[0], 0)} MB (target < 400 MB), ${num(peaks[0] / peaks[1], 2)}x the baseline's peak`);
 }
 
-console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");
+if (verdicts.length > 0) console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");
 for (const v of verdicts) {
   const met = v.p95 < 10 && v.ratio >= 0.5;
   console.log(`  GOVDIFFUSION_WORKERS=${v.workers}: p95 ${num(v.p95)} ms, ratio ${num(v.ratio, 2)} — ${met ? "both met" : "not met"}`);
