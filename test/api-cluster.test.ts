@@ -82,7 +82,7 @@ describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
 });
 
 describe("rate limiting across workers", () => {
-  it("on SQLite the primary keeps the budget: GOVDIFFUSION_RATE_LIMIT=4 is 4 requests for the whole cluster, not 4 per worker", async () => {
+  it("GOVDIFFUSION_RATE_LIMIT=4 is 4 requests for the whole cluster, not 4 per worker (SQLite: kept by the primary over IPC; PostgreSQL: its table)", async () => {
     const limitedDb = await createTestDatabase("cluster-limit");
     const lines: { msg?: string; worker?: number }[] = [];
     const s = await spawnServe(
