@@ -80,3 +80,32 @@ describe("govdiffusion serve, GOVDIFFUSION_WORKERS=2", () => {
     expect(stderr()).toBe("");
   });
 });
+
+describe("rate limiting across workers", () => {
+  it("GOVDIFFUSION_RATE_LIMIT=4 is 4 requests for the whole cluster, not 4 per worker (SQLite: kept by the primary over IPC; PostgreSQL: its table)", async () => {
+    const limitedDb = await createTestDatabase("cluster-limit");
+    const lines: { msg?: string; worker?: number }[] = [];
+    const s = await spawnServe(
+      { DATABASE_URL: limitedDb.url, LOG_LEVEL: "info", GOVDIFFUSION_WORKERS: "2", GOVDIFFUSION_RATE_LIMIT: "4" },
+      (line) => {
+        if (line.startsWith("{")) lines.push(JSON.parse(line) as { msg?: string; worker?: number });
+      },
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(s.url, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: JSON.stringify({ query: "{ __typename }" }) });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429]);
+      // both workers answered some of the four
+      expect(new Set(lines.filter((l) => l.msg === "graphql request").map((l) => l.worker)).size).toBe(2);
+    } finally {
+      const exited = once(s.child, "exit");
+      s.child.kill("SIGTERM");
+      await exited;
+      await limitedDb.drop();
+    }
+  });
+});

@@ -13,7 +13,7 @@ let url: string;
 
 beforeAll(async () => {
   db = await createTestDatabase("serve");
-  ({ child, url } = await spawnServe({ DATABASE_URL: db.url, LOG_LEVEL: "warn", GOVDIFFUSION_API_KEYS: "serve-test-key-0123456789", GOVDIFFUSION_MAX_DRAWS: "100000" }));
+  ({ child, url } = await spawnServe({ DATABASE_URL: db.url, LOG_LEVEL: "warn", GOVDIFFUSION_API_KEYS: "serve-test-key-0123456789", GOVDIFFUSION_MAX_DRAWS: "100000", GOVDIFFUSION_MAX_COST: "1000000" }));
 });
 
 afterAll(async () => {

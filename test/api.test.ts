@@ -677,6 +677,30 @@ describe("limits", () => {
     expect(again.data).toEqual(narrow.data);
   });
 
+  it("a SIMULATION what-if is priced by draws × baseline rows: one of 1,000 draws passes, 15 aliased are refused naming the limit", async () => {
+    const sim = (alias: string) => `${alias}: whatIf(modelId: $m, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }],
+      options: { uncertainty: SIMULATION, draws: 1000, seed: 3 }) { difference { estimate } }`;
+    const one = await gql(api.endpoint, `query($m: Int!) { ${sim("a")} }`, { m: seededModelId });
+    expect(one.errors).toBeUndefined();
+    expect(one.data.a.difference.estimate).toBeGreaterThan(0);
+    const fifteen = await gql(api.endpoint, `query($m: Int!) { ${Array.from({ length: 15 }, (_, i) => sim(`a${i}`)).join(" ")} }`, { m: seededModelId });
+    expect(fifteen.status).toBe(400);
+    expect(fifteen.data ?? null).toBeNull();
+    // 111 baseline rows × 1,000 draws / 10 = 11,100 each, + 3 for the fields
+    expect(ext(fifteen)).toMatchObject({ code: "GRAPHQL_VALIDATION_FAILED", reason: "QUERY_COST", cost: 15 * 11_103, maxCost: 50000 });
+    expect(fifteen.errors?.[0]?.message).toMatch(/query cost 166545 exceeds the limit of 50000: SIMULATION what-ifs cost draws × baseline rows .*fewer draws/);
+  });
+
+  it("createScenario with SIMULATION is priced too: five aliased 1,000-draw scenarios are refused and none is saved", async () => {
+    const before = (await gql(api.endpoint, `{ scenarios { id } }`)).data.scenarios.length;
+    const create = (i: number) => `s${i}: createScenario(input: { modelId: $m, name: "priced ${i}", interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }],
+      options: { uncertainty: SIMULATION, draws: 1000 } }) { id }`;
+    const r = await gql(api.endpoint, `mutation($m: Int!) { ${[0, 1, 2, 3, 4].map(create).join(" ")} }`, { m: seededModelId }, { key: API_KEY });
+    expect(r.status).toBe(400);
+    expect(ext(r)).toMatchObject({ reason: "QUERY_COST", cost: 5 * 11_102 });
+    expect((await gql(api.endpoint, `{ scenarios { id } }`)).data.scenarios.length).toBe(before);
+  });
+
   it("rejects a query over the token limit", async () => {
     const fields = Array.from({ length: 4100 }, () => "__typename").join(" ");
     const r = await gql(api.endpoint, `{ ${fields} }`);
@@ -699,6 +723,32 @@ describe("limits", () => {
     const r = await gql(api.endpoint, WHAT_IF, { modelId: "one", interventions: [] });
     expect(r.status).toBe(400);
     expect(ext(r).code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("per-client rate limiting (GOVDIFFUSION_RATE_LIMIT=3)", () => {
+  it("429 with Retry-After and RATE_LIMITED after the budget; on PostgreSQL two servers on one database share it, on SQLite each process has its own", async () => {
+    const one = await startApi(db.url, { GOVDIFFUSION_RATE_LIMIT: "3" });
+    const two = await startApi(db.url, { GOVDIFFUSION_RATE_LIMIT: "3" });
+    try {
+      const statuses: number[] = [];
+      for (const server of [one, one, two, two]) statuses.push((await gql(server.endpoint, "{ __typename }")).status);
+      const shared = Boolean(process.env["TEST_PG_URL"]);
+      expect(statuses).toEqual(shared ? [200, 200, 200, 429] : [200, 200, 200, 200]);
+      // one more on the first server: its own third on SQLite, the fifth of the shared budget on PostgreSQL
+      expect((await gql(one.endpoint, "{ __typename }")).status).toBe(shared ? 429 : 200);
+      const refused = await gql(one.endpoint, "{ __typename }");
+      expect(refused.status).toBe(429);
+      const wait = Number(refused.headers.get("retry-after"));
+      expect(wait).toBeGreaterThanOrEqual(1);
+      expect(wait).toBeLessThanOrEqual(60);
+      expect(ext(refused)).toEqual({ code: "RATE_LIMITED", retryAfter: wait });
+      // the main server of this suite (the default budget, 1,000 a minute) is unaffected
+      expect((await gql(api.endpoint, "{ __typename }")).status).toBe(200);
+    } finally {
+      await one.stop();
+      await two.stop();
+    }
   });
 });
 

@@ -5,7 +5,9 @@
 // +10% in all counties, delta method), counties, and `{ __typename }` (the floor: HTTP + GraphQL
 // overhead with no work). Once per server configuration in BENCH_WORKERS (default "1,2": one
 // process, then GOVDIFFUSION_WORKERS=2, one server process per core of these 2-core machines).
-import { spawn } from "node:child_process";
+// Then memory: RSS of a fresh server process under a BENCH_MEMORY_SECONDS (30) uncached what-if mix,
+// at the default settings and with V8's default heap growth as the baseline.
+import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,7 +16,7 @@ import autocannon from "autocannon";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+const workerCounts = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number).filter((n) => n > 0); // BENCH_WORKERS=none: the memory part only
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, "../../cli/bin/govdiffusion.js");
 const dir = mkdtempSync(path.join(tmpdir(), "govdiffusion-bench-api-"));
@@ -25,14 +27,32 @@ process.on("exit", () => {
 });
 
 /**
+ * Migrates and seeds the database in their own processes first, as a deployment does once: the
+ * served process then starts as a server restarted on an existing database does (its memory is
+ * measured below, and seeding would leave it holding the seed's garbage).
+ */
+function prepareDatabase() {
+  for (const step of ["migrate", "seed"]) {
+    const r = spawnSync(process.execPath, [cli, "db", step], { env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) throw new Error(`govdiffusion db ${step} exited with ${r.status}`);
+  }
+}
+prepareDatabase();
+
+/**
  * `govdiffusion serve` with `workers` processes, logging at the default level (info: a line per
  * request) into a file, so this process spends nothing on them; resolves with the URL it prints.
  */
-async function startServer(workers) {
+async function startServer(workers, extraEnv = {}) {
   const logFile = path.join(dir, `serve-${workers}.log`);
   const out = openSync(logFile, "w");
   child = spawn(process.execPath, [cli, "serve", "--port", "0"], {
-    env: { ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "info", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers) },
+    // GOVDIFFUSION_RATE_LIMIT=0: the load comes from one address at thousands of requests a second,
+    // which the default per-client budget (1,000 points a minute) would refuse after a moment.
+    env: {
+      ...process.env, DATABASE_URL: `file:${path.join(dir, "bench.db")}`, LOG_LEVEL: "info", NODE_ENV: "production", GOVDIFFUSION_WORKERS: String(workers),
+      GOVDIFFUSION_RATE_LIMIT: "0", ...extraEnv,
+    },
     stdio: ["ignore", out, "inherit"],
   });
   closeSync(out);
@@ -89,6 +109,45 @@ const targetsFor = (modelId) => [
   // never hits: the cost of computing a what-if rather than answering a repeated one.
   { name: "whatIf, a new value each request (no cache)", query: WHAT_IF_VALUE, variables: { modelId, value: 1.1 }, vary: true },
 ];
+
+// Memory under sustained what-ifs that each ask something new (issue 8, point 5): nothing repeats,
+// so every cache fills up with entries that are never asked for again and must stay bounded.
+const WHAT_IF_COUNTIES_VALUE = `query WhatIfCountiesValue($modelId: Int!, $value: Float!) {
+  whatIf(modelId: $modelId, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: $value }], options: { uncertainty: DELTA }) {
+    baselineTotal scenarioTotal difference { estimate stdError lower upper }
+    counties { code name baseline scenario difference { estimate lower upper } probabilityAtLeastOne }
+  }
+}`;
+const WHAT_IF_SIMULATION = `query WhatIfSimulation($modelId: Int!, $seed: Int!) {
+  whatIf(modelId: $modelId, interventions: [{ indicator: "fiscal_revenue", operation: SCALE, value: 1.1 }], options: { uncertainty: SIMULATION, draws: 100, seed: $seed }) {
+    baselineTotal scenarioTotal difference { estimate stdError lower upper }
+    counties { code baseline scenario }
+  }
+}`;
+const memorySeconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
+
+/** VmRSS and VmHWM (peak) of a process, in MB, from /proc/<pid>/status (Linux). */
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+}
+
+/** The uncached mix: a new DELTA value, a new value with every county row, a new SIMULATION seed (100 draws), in turn. */
+async function uncachedMix(modelId, duration) {
+  let n = 0;
+  const next = (query, variables) => (req) => ({ ...req, body: JSON.stringify({ query, variables: variables(++n) }) });
+  const instance = autocannon({
+    url, connections, duration, method: "POST", headers: { "content-type": "application/json" },
+    requests: [
+      { setupRequest: next(WHAT_IF_VALUE, (i) => ({ modelId, value: 1.1 + i * 1e-12 })) },
+      { setupRequest: next(WHAT_IF_COUNTIES_VALUE, (i) => ({ modelId, value: 1.2 + i * 1e-12 })) },
+      { setupRequest: next(WHAT_IF_SIMULATION, (i) => ({ modelId, seed: i })) },
+    ],
+  });
+  const result = await new Promise((resolve, reject) => instance.on("done", resolve).on("error", reject));
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -177,7 +236,31 @@ for (const workers of workerCounts) {
   verdicts.push({ workers, ratio, p95: whatIf.p95 });
 }
 
-console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");
+// Memory: a fresh one-process server (the served process is the one measured; with workers they
+// are the primary's children), each question asked once so it is prepared, then the uncached mix.
+// Twice: at the default settings, and with V8's default heap growth (GOVDIFFUSION_HEAP_GROWING_PERCENT=0,
+// the byte-bounded caches unchanged) as this run's baseline.
+if (memorySeconds > 0) {
+  console.log(`\n== memory: one server process, uncached what-if mix for ${memorySeconds} s at ${connections} connections ==`);
+  console.log("(a new DELTA value / a new value with 111 county rows / a new SIMULATION seed with 100 draws, in turn)");
+  const peaks = [];
+  for (const [label, env] of [["default settings", {}], ["baseline: GOVDIFFUSION_HEAP_GROWING_PERCENT=0 (V8's own heap growth)", { GOVDIFFUSION_HEAP_GROWING_PERCENT: "0" }]]) {
+    url = await startServer(1, env);
+    const { models } = await gql("{ models { id } }");
+    await gql(WHAT_IF_SIMULATION, { modelId: models[0].id, seed: 0 });
+    const before = memoryOf(child.pid);
+    const mix = await uncachedMix(models[0].id, memorySeconds);
+    const after = memoryOf(child.pid);
+    await stopServer();
+    peaks.push(after.hwm);
+    console.log(`${pad(label, 70)} RSS before ${num(before.rss, 0)} MB, after ${num(after.rss, 0)} MB, peak (VmHWM) ${num(after.hwm, 0)} MB;` +
+      ` ${mix.requests} requests (${num(mix.requests / memorySeconds, 0)}/s), non-2xx/errors ${mix.non2xx}/${mix.errors}`);
+    if (mix.non2xx > 0 || mix.errors > 0) process.exitCode = 1;
+  }
+  console.log(`peak RSS at default settings: ${num(peaks[0], 0)} MB (target < 400 MB), ${num(peaks[0] / peaks[1], 2)}x the baseline's peak`);
+}
+
+if (verdicts.length > 0) console.log("\nsummary (targets: whatIf p95 < 10 ms at 32 connections; whatIf / { __typename } >= 0.5):");
 for (const v of verdicts) {
   const met = v.p95 < 10 && v.ratio >= 0.5;
   console.log(`  GOVDIFFUSION_WORKERS=${v.workers}: p95 ${num(v.p95)} ms, ratio ${num(v.ratio, 2)} — ${met ? "both met" : "not met"}`);

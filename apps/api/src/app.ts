@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { authenticate, requirePrincipal } from "./auth.js";
-import type { ApiConfig } from "./config.js";
+import { DEFAULT_MAX_COST, type ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Services } from "./context.js";
 import type { DataAccess } from "./data-access.js";
 import { formatError } from "./errors.js";
@@ -18,8 +18,10 @@ import { jsonTooDeep, searchJsonTooDeep } from "./json-depth.js";
 import { createLogger, type Logger } from "./logger.js";
 import { controlCharactersPlugin } from "./plugins/control-characters.js";
 import { errorStatusPlugin } from "./plugins/error-status.js";
+import { limitHeapGrowth } from "./memory.js";
 import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
+import { chargeForCost, clientOf, createClientLimiter, sendRateLimited } from "./rate-limit.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
 import { getSchema } from "./schema.js";
@@ -59,7 +61,7 @@ export class ShutdownCutError extends Error {
  * (every county with prefecture, neighbours, all observations and adoptions) costs ~24,000.
  */
 export const LIMITS = {
-  maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20,
+  maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: DEFAULT_MAX_COST, maxDirectives: 20,
   /** Introspection (__schema/__type) depth, fragments flattened: graphql-js's standard introspection query (GraphiQL's) is 15. */
   maxIntrospectionDepth: 15,
   /** Nesting of arrays/objects in a JSON request body or GET variables; deeper is refused with 400 before GraphQL runs. */
@@ -75,6 +77,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
   const httpServer = http.createServer(serverOptions(config.timeouts));
   // Before the request listener below: it sees every request first (http-drain.ts).
   const drain = trackConnections(httpServer);
+  const limiter = createClientLimiter(config, log);
+  limitHeapGrowth(config.heapGrowingPercent); // process-wide; see memory.ts
 
   const armor = new ApolloArmor({
     maxDepth: { n: LIMITS.maxDepth },
@@ -111,19 +115,23 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       // graphql-armor is CommonJS, so its types name the CJS build of @apollo/server; the objects are the same at runtime.
       ...(armor.plugins as unknown as ApolloServerPlugin<Context>[]),
       controlCharactersPlugin<Context>(),
-      queryCostPlugin<Context>(LIMITS.maxCost),
+      queryCostPlugin<Context>(config.maxCost, {
+        simulation: { defaultDraws: Math.min(1000, config.maxDraws), maxDraws: config.maxDraws, baselineRows: (id, year) => services.whatIf.baselineRows(id, year) },
+        // The arrival point was charged in handle(); the cost adds points (rate-limit.ts).
+        ...(limiter ? { afterCost: chargeForCost(limiter, config) } : {}),
+      }),
       errorStatusPlugin<Context>(),
       // The default cache-control plugin hooks every field resolution; nothing here sets cache hints.
       ApolloServerPluginCacheControlDisabled(),
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
       whatIfResponseCache(services.whatIf),
-      { async serverWillStart() { return { async serverWillStop() { await data.close(); } }; } },
+      { async serverWillStart() { return { async serverWillStop() { await limiter?.close(); await data.close(); } }; } },
     ],
   });
   await apollo.start();
 
-  const makeContext = (req: http.IncomingMessage, requestId: string): Context => {
+  const makeContext = (req: http.IncomingMessage, requestId: string, clientKey?: string): Context => {
     const principal = authenticate(req.headers.authorization, config.apiKeyHashes, config.readKeyHashes);
     if (config.requireKeyForReads) requirePrincipal(principal);
     return {
@@ -132,6 +140,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       services,
       loaders: createLoaders(data, services.reference),
       whatIfModels: [],
+      ...(clientKey ? { clientKey } : {}),
       log: log.child({ reqId: requestId, ...(principal ? { principal: principal.id } : {}) }),
     };
   };
@@ -170,6 +179,11 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     if (pathname !== "/graphql" && pathname !== "/graphql/") return sendText(res, 404, "not found");
 
     if (applyCors(req, res, config.corsOrigins)) return; // a preflight, answered
+    const clientKey = limiter && clientOf(req, config);
+    if (limiter && clientKey) {
+      const wait = await limiter.charge(clientKey, 1);
+      if (wait !== undefined) return sendRateLimited(res, config, wait);
+    }
     let body: unknown;
     if (method === "POST") {
       const text = await readBody(req, config.bodyLimitBytes);
@@ -200,7 +214,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: method.toUpperCase(), headers, search: q < 0 ? "" : url.slice(q), body },
-      context: async () => makeContext(req, requestId),
+      context: async () => makeContext(req, requestId, clientKey),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

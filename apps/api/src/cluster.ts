@@ -5,6 +5,7 @@ import { ensureDatabase } from "@govdiffusion/db";
 import { ShutdownCutError } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
+import { startRateLimitPrimary } from "./rate-limit.js";
 
 /**
  * GOVDIFFUSION_WORKERS > 1: one server process per worker (node:cluster), all on the same port.
@@ -70,6 +71,7 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
   const log = createLogger(config.logLevel).child({ role: "primary" });
   await ensureDatabase({ url: config.databaseUrl, seed: opts.seed });
 
+  startRateLimitPrimary(config); // the budget the workers share over IPC (SQLite; PostgreSQL shares a table)
   cluster.setupPrimary({ exec: fileURLToPath(new URL("./cluster-worker.js", import.meta.url)), args: [], silent: false });
   const env = { [WORKER_CONFIG_ENV]: encodeWorkerConfig(config) };
   let stopping = false;

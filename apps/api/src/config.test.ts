@@ -87,4 +87,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ GOVDIFFUSION_READ_KEYS: "short" })).toThrow(/GOVDIFFUSION_READ_KEYS: key #1 is 5 characters/);
     expect(() => loadConfig({ GOVDIFFUSION_API_KEYS: "aaaaaaaaaaaaaaaa", GOVDIFFUSION_READ_KEYS: "aaaaaaaaaaaaaaaa" })).toThrow(/also in GOVDIFFUSION_API_KEYS/);
   });
+
+  it("rate limit and heap growth: defaults, overrides, and clear problems", () => {
+    const d = loadConfig({}, "/srv/app");
+    expect([d.rateLimit, d.rateLimitWindowSeconds, d.heapGrowingPercent]).toEqual([1000, 60, 50]);
+    const c = loadConfig({ GOVDIFFUSION_RATE_LIMIT: "0", GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS: "1", GOVDIFFUSION_HEAP_GROWING_PERCENT: "0" });
+    expect([c.rateLimit, c.rateLimitWindowSeconds, c.heapGrowingPercent]).toEqual([0, 1, 0]);
+    expect(() => loadConfig({ GOVDIFFUSION_RATE_LIMIT: "-5", GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS: "0" })).toThrow(
+      /GOVDIFFUSION_RATE_LIMIT must be an integer from 0 to 1000000000, got "-5"[\s\S]*GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS must be an integer from 1 to 86400, got "0"/,
+    );
+  });
 });

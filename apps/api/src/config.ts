@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { loadHttpTimeouts, type HttpTimeouts } from "./http-timeouts.js";
+import { DEFAULT_HEAP_GROWING_PERCENT } from "./memory.js";
 
 /** Validated server configuration. Only entrypoints call loadConfig; everything else takes an ApiConfig. */
 export interface ApiConfig {
@@ -27,6 +28,13 @@ export interface ApiConfig {
   workers: number;
   /** HTTP timeouts and the shutdown grace period, milliseconds (see http-timeouts.ts). */
   timeouts: HttpTimeouts;
+  /** Points each client (API key, else address) may spend per window; 0 = no rate limiting (see rate-limit.ts). */
+  rateLimit: number;
+  rateLimitWindowSeconds: number;
+  /** V8 heap growing factor in percent (memory.ts); 0 = V8's own heuristics. */
+  heapGrowingPercent: number;
+  /** The most an operation may cost (plugins/query-cost.ts); a request over it is refused before it runs. */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +45,8 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_DATABASE_URL = "file:./data/govdiffusion.db";
+/** Default of GOVDIFFUSION_MAX_COST (LIMITS.maxCost in app.ts). */
+export const DEFAULT_MAX_COST = 50_000;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export const hashApiKey = (key: string): Buffer => createHash("sha256").update(key, "utf8").digest();
@@ -54,7 +64,8 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, LOG_LEVEL,
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS,
+ * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, GOVDIFFUSION_MAX_COST, LOG_LEVEL,
  * and those of http-timeouts.ts (GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS, ...).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
@@ -136,6 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     problems.push(`GOVDIFFUSION_MAX_IMPORT_BYTES (${maxImportBytes}) must be below GOVDIFFUSION_BODY_LIMIT_BYTES (${bodyLimitBytes}), since the CSV travels inside the JSON body`);
   }
 
+  const rateLimit = int("GOVDIFFUSION_RATE_LIMIT", 1000, 0, 1_000_000_000);
+  const rateLimitWindowSeconds = int("GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400);
+  const maxCost = int("GOVDIFFUSION_MAX_COST", DEFAULT_MAX_COST, 100, 1_000_000_000);
+  const heapGrowingPercent = int("GOVDIFFUSION_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 1000);
+
   const rawLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(rawLevel) ? (rawLevel as ApiConfig["logLevel"]) : "info";
   if (logLevel !== rawLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${rawLevel}"`);
@@ -145,6 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, timeouts,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, timeouts, rateLimit, rateLimitWindowSeconds, heapGrowingPercent, maxCost,
   };
 }

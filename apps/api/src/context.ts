@@ -41,6 +41,8 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   log: Logger;
+  /** The rate limiter's name for the caller (rate-limit.ts clientOf); absent when rate limiting is off. */
+  clientKey?: string;
   /** Models whose what-ifs this request answered (the what-if response cache re-checks them on a hit). */
   whatIfModels: number[];
 }

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { statuses: [400, 405] },
   PAYLOAD_TOO_LARGE: { statuses: [413] },
   UNSUPPORTED_MEDIA_TYPE: { statuses: [415] },
+  RATE_LIMITED: { statuses: [429] },
   SERVICE_UNAVAILABLE: { statuses: [503], sets: 503 },
   INTERNAL_SERVER_ERROR: { statuses: [200, 500] },
 } as const satisfies Record<string, { statuses: readonly number[]; sets?: number }>;

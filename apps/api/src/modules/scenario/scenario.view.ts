@@ -21,7 +21,28 @@ export function toScenarioResult(r: WhatIfResult): ScenarioResult {
 
 function buildScenarioResult(r: WhatIfResult): ScenarioResult {
   const o = r.outcome;
-  const counties: ScenarioCounty[] = o.rows.map((row, i) => {
+  let counties: ScenarioCounty[] | undefined;
+  const view: Omit<ScenarioResult, "counties"> = {
+    modelId: r.modelId,
+    uncertainty: o.method as Uncertainty,
+    confidenceLevel: o.level,
+    draws: o.draws,
+    seed: o.seed,
+    years: r.years,
+    baselineTotal: o.baselineTotal.estimate,
+    scenarioTotal: o.scenarioTotal.estimate,
+    baselineTotalInterval: copy(o.baselineTotal),
+    scenarioTotalInterval: copy(o.scenarioTotal),
+    difference: copy(o.difference),
+    alphaUncertainty: o.alphaUncertainty ?? null,
+  };
+  // The county rows (5 objects per row) are built when first asked for: most what-ifs ask only
+  // for totals, and a view lives as long as its cached result (memory, issue 8 point 5).
+  return Object.defineProperty(view, "counties", { enumerable: true, get: () => (counties ??= countiesOf(r)) }) as ScenarioResult;
+}
+
+function countiesOf(r: WhatIfResult): ScenarioCounty[] {
+  return r.outcome.rows.map((row, i) => {
     const id = r.rows[i];
     const code = id?.countyCode ?? "";
     return {
@@ -42,21 +63,6 @@ function buildScenarioResult(r: WhatIfResult): ScenarioResult {
       probabilityAtLeastOneBaselineInterval: row.probAtLeastOneBaselineEstimate ? copy(row.probAtLeastOneBaselineEstimate) : null,
     };
   });
-  return {
-    modelId: r.modelId,
-    uncertainty: o.method as Uncertainty,
-    confidenceLevel: o.level,
-    draws: o.draws,
-    seed: o.seed,
-    years: r.years,
-    baselineTotal: o.baselineTotal.estimate,
-    scenarioTotal: o.scenarioTotal.estimate,
-    baselineTotalInterval: copy(o.baselineTotal),
-    scenarioTotalInterval: copy(o.scenarioTotal),
-    difference: copy(o.difference),
-    counties,
-    alphaUncertainty: o.alphaUncertainty ?? null,
-  };
 }
 
 export function toScenarioView(s: ScenarioRecord): Scenario {

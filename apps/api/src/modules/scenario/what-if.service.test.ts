@@ -3,7 +3,7 @@ import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/
 import { describe, expect, it } from "vitest";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { fakeDataAccess } from "../../testing.js";
-import { MODEL_RECHECK_MS, WhatIfService } from "./what-if.service.js";
+import { MODEL_RECHECK_MS, WhatIfService, resultBytes } from "./what-if.service.js";
 
 // 12 counties in two prefectures, one year; y depends on x.
 const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
@@ -22,7 +22,7 @@ const model: StoredModel = {
   id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0),
 };
 
-function service(opts: { frameDelayMs?: number } = {}) {
+function service(opts: { frameDelayMs?: number; cacheBytes?: { results: number; baselines: number } } = {}) {
   let frames = 0;
   let lookups = 0;
   let clock = 0;
@@ -44,7 +44,7 @@ function service(opts: { frameDelayMs?: number } = {}) {
     },
   });
   return {
-    svc: new WhatIfService(data, { maxDraws: 500 }, () => clock),
+    svc: new WhatIfService(data, { maxDraws: 500, ...(opts.cacheBytes ? { cacheBytes: opts.cacheBytes } : {}) }, () => clock),
     frames: () => frames,
     lookups: () => lookups,
     /** Deletes the model behind the service's back, as another server process would. */
@@ -151,5 +151,36 @@ describe("WhatIfService", () => {
   it("an unknown model from prepare() is NotFound internally, bad input at the API", async () => {
     const { svc } = service();
     await expect(svc.prepared(8, null)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("WhatIfService caches are bounded by bytes", () => {
+  it("results: many new questions never hold more than the budget; the most recent are kept", async () => {
+    const { svc } = service({ cacheBytes: { results: 60_000, baselines: 1_000_000 } });
+    const ask = (i: number) => svc.run(7, [{ indicator: "x", operation: "scale", value: 1 + i / 1000 }]);
+    const one = await ask(0);
+    const perResult = resultBytes(one, `7:${JSON.stringify([[{ indicator: "x", operation: "scale", value: 1 }], {}])}`);
+    expect(perResult).toBeGreaterThan(12 * 1100); // 12 rows
+    for (let i = 1; i <= 50; i++) {
+      await ask(i);
+      expect(svc.cachedBytes().results).toBeLessThanOrEqual(60_000);
+    }
+    expect(svc.cachedBytes().resultCount).toBe(Math.floor(60_000 / perResult));
+    expect(await ask(50)).toBe(await ask(50)); // the latest is still a hit (the same object)
+    expect(await ask(0)).not.toBe(one); // the first was dropped: computed again
+  });
+
+  it("baselines: sized once prepared; one larger than the budget is not kept (prepared again next time)", async () => {
+    const small = service({ cacheBytes: { results: 1_000_000, baselines: 1_000_000 } });
+    await small.svc.run(7, []);
+    const { baselines, baselineCount } = small.svc.cachedBytes();
+    expect(baselineCount).toBe(1);
+    expect(baselines).toBeGreaterThan(64 * 1024); // the real size replaced the pending estimate
+    expect(baselines).toBeLessThan(1_000_000);
+    const tight = service({ cacheBytes: { results: 1_000_000, baselines: 66_000 } }); // the pending estimate (64 KiB) fits, the prepared size (~69.5 kB) does not
+    await tight.svc.run(7, []);
+    await tight.svc.run(7, [{ indicator: "x", operation: "add", value: 1 }]);
+    expect(tight.svc.cachedBytes().baselines).toBeLessThanOrEqual(66_000);
+    expect(tight.frames()).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
 import type { StoredModel } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
+import { LRUCache } from "lru-cache";
 import { frameRequestOf } from "../model/model.service.js";
 
 export interface InterventionCommand {
@@ -48,11 +49,32 @@ export interface WhatIfResult {
   countyNames: Map<string, string>;
 }
 
-const MAX_CACHED_BASELINES = 256;
 /** How long a model's existence is trusted before a what-if checks again (see WhatIfService.confirmed). */
 export const MODEL_RECHECK_MS = 1000;
-/** What-if results kept (least recently used dropped first); ~50 kB each with 111 counties. */
-const MAX_CACHED_RESULTS = 256;
+
+/**
+ * Memory budgets of the caches, in (estimated) bytes, least recently used dropped first. Bounded by
+ * bytes, not entries: a result of the 111-county model is ~0.1 MB, one of a pooled 12,210-row
+ * panel ~13 MB, so 256 entries could be 25 MB or 3 GB (issue 8: 1.1 GB RSS under new what-ifs).
+ */
+export const CACHE_BYTES = { results: 16 * 2 ** 20, baselines: 64 * 2 ** 20 } as const;
+/** Heap per outcome row of a result with its GraphQL view (5 estimates, the county object): measured ~1 kB. */
+const RESULT_BYTES_PER_ROW = 1100;
+/** Heap per baseline row besides its numeric columns: the row identity, group indexes, the fit's used row. */
+const BASELINE_BYTES_PER_ROW = 300;
+/** A baseline still being prepared counts this much until its size is known. */
+const PENDING_BASELINE_BYTES = 64 * 1024;
+
+export function resultBytes(r: WhatIfResult, key: string): number {
+  return 2048 + 2 * key.length + r.outcome.rows.length * RESULT_BYTES_PER_ROW;
+}
+
+export function baselineBytes(p: PreparedBaseline): number {
+  let columns = 0;
+  for (const col of Object.values(p.table)) columns += col instanceof Float64Array ? col.byteLength : col.length * 16;
+  const k = p.fit.coefficients.length;
+  return 64 * 1024 + columns + p.rows.length * BASELINE_BYTES_PER_ROW + 8 * k * k;
+}
 
 /**
  * The given rows of a table (all rows when `rows` is null). Numeric columns become Float64Array,
@@ -94,14 +116,23 @@ export function unknownModelError(modelId: number, at = ""): ValidationError {
 }
 
 export class WhatIfService {
-  /** Promises, so concurrent first requests for a model share one preparation. */
-  private readonly cache = new Map<string, Promise<PreparedBaseline>>();
+  /** Promises, so concurrent first requests for a model share one preparation; re-sized once prepared. */
+  private readonly cache: LRUCache<string, Promise<PreparedBaseline>>;
 
   constructor(
     private readonly data: DataAccess,
-    private readonly limits: { maxDraws: number },
+    private readonly limits: { maxDraws: number; cacheBytes?: { results: number; baselines: number } },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const bytes = limits.cacheBytes ?? CACHE_BYTES;
+    this.cache = new LRUCache({ maxSize: bytes.baselines });
+    this.results = new LRUCache({ maxSize: bytes.results, sizeCalculation: resultBytes });
+  }
+
+  /** Estimated bytes held by the caches (each stays within its budget). */
+  cachedBytes(): { results: number; baselines: number; resultCount: number; baselineCount: number } {
+    return { results: this.results.calculatedSize, baselines: this.cache.calculatedSize, resultCount: this.results.size, baselineCount: this.cache.size };
+  }
 
   /**
    * When each model was last confirmed to be stored. deleteModel on this server drops its cached
@@ -115,7 +146,7 @@ export class WhatIfService {
    * A what-if is deterministic for (model, interventions, options) (simulation draws too: the seed
    * is part of the options), so repeated questions are answered from here. Keyed "modelId:json".
    */
-  private readonly results = new Map<string, WhatIfResult>();
+  private readonly results: LRUCache<string, WhatIfResult>;
   /** Bumped by invalidate(), so a what-if that was running meanwhile does not cache a deleted model's result. */
   private generation = 0;
 
@@ -160,8 +191,8 @@ export class WhatIfService {
    */
   private forget(modelId: number): void {
     this.confirmed.delete(modelId);
-    for (const key of this.cache.keys()) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
-    for (const key of this.results.keys()) if (key.startsWith(`${modelId}:`)) this.results.delete(key);
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${modelId}:`)) this.cache.delete(key);
+    for (const key of [...this.results.keys()]) if (key.startsWith(`${modelId}:`)) this.results.delete(key);
   }
 
   /**
@@ -182,17 +213,11 @@ export class WhatIfService {
     await this.confirm(modelId);
     const key = `${modelId}:${JSON.stringify([interventions, options])}`;
     const hit = this.results.get(key);
-    if (hit) {
-      this.results.delete(key); // re-insert: most recently used last
-      this.results.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const generation = this.generation;
     const result = await this.compute(modelId, interventions, options);
-    if (generation === this.generation) {
-      this.results.set(key, result);
-      if (this.results.size > MAX_CACHED_RESULTS) this.results.delete(this.results.keys().next().value!);
-    }
+    // A result larger than the whole budget is simply not kept (lru-cache refuses it).
+    if (generation === this.generation) this.results.set(key, result);
     return result;
   }
 
@@ -282,16 +307,38 @@ export class WhatIfService {
     return { mapped, changed };
   }
 
+  /**
+   * Rows of the baseline a what-if on this model (`year`: null = its fitted rows) works on, for
+   * pricing simulations before they run (plugins/query-cost.ts); undefined when there is no such
+   * model or year. Prepares the baseline (cached: the what-if that follows needs it anyway).
+   */
+  async baselineRows(modelId: number, year: number | null): Promise<number | undefined> {
+    try {
+      return (await this.prepared(modelId, year)).rows.length;
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ValidationError) return undefined;
+      throw err;
+    }
+  }
+
   /** Cached baseline of a model: its own fitted rows, or the complete rows of another year of its dataset. */
   prepared(modelId: number, year: number | null): Promise<PreparedBaseline> {
     const key = `${modelId}:${year ?? "fit"}`;
     let p = this.cache.get(key);
     if (!p) {
-      p = this.prepare(modelId, year);
-      this.cache.set(key, p);
-      // Failed preparations are not cached (e.g. an unknown model id may be created later).
-      p.catch(() => this.cache.delete(key));
-      if (this.cache.size > MAX_CACHED_BASELINES) this.cache.delete(this.cache.keys().next().value!);
+      const pending = this.prepare(modelId, year);
+      p = pending;
+      this.cache.set(key, pending, { size: PENDING_BASELINE_BYTES });
+      pending.then(
+        // Its real size once known (if it is still the entry: not dropped or invalidated meanwhile).
+        (prepared) => {
+          if (this.cache.peek(key) === pending) this.cache.set(key, pending, { size: Math.max(1, baselineBytes(prepared)) });
+        },
+        // Failed preparations are not cached (e.g. an unknown model id may be created later).
+        () => {
+          if (this.cache.peek(key) === pending) this.cache.delete(key);
+        },
+      );
     }
     return p;
   }

@@ -1,0 +1,69 @@
+import assert from "node:assert";
+import { ApolloServer } from "@apollo/server";
+import { fitCountModel, type Table } from "@govdiffusion/estimation";
+import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/db";
+import { describe, expect, it } from "vitest";
+import type { Context } from "../context.js";
+import { formatError } from "../errors.js";
+import { getSchema } from "../schema.js";
+import { fakeDataAccess, testContext } from "../testing.js";
+import { CACHE_HEADER, estimateResponseBytes, whatIfResponseCache } from "./what-if-response-cache.js";
+
+// 12 counties, one year, a Poisson model of y on x (as in what-if.service.test.ts).
+const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
+const x = [1.2, 0.4, 2.2, 1.7, 0.9, 3.1, 2.5, 0.3, 1.1, 2.8, 1.9, 0.7];
+const y = [5, 2, 11, 7, 3, 22, 14, 1, 4, 17, 8, 2];
+const frame: AnalysisFrame = {
+  rows: codes.map((c, i) => ({ countyCode: c, prefectureCode: i < 6 ? "451000" : "450200", year: 2020 })),
+  table: { y, x, prefecture: codes.map((_, i) => (i < 6 ? "451000" : "450200")) } as Table,
+  dropped: [],
+};
+const spec: StoredModelSpec = { family: "poisson", outcome: "y", predictors: ["x"], intercept: true, seType: "oim", confidenceLevel: 0.95, datasetId: 1, years: [2020], peer: [] };
+const model: StoredModel = { id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0) };
+
+describe("the what-if response cache is bounded by bytes", () => {
+  it("many new questions never hold more than its budget; the latest is a hit, the first was dropped", async () => {
+    const data = fakeDataAccess({
+      models: { byId: async (id) => (id === 7 ? model : null), exists: async (id) => id === 7 },
+      counties: { list: async () => codes.map((c, i) => ({ code: c, name: `county ${i}`, nameEn: "", kind: "county" as const, prefectureCode: frame.rows[i]!.prefectureCode })) },
+      buildAnalysisFrame: async () => frame,
+    });
+    const base = testContext(data);
+    const budget = 40_000;
+    const cache = whatIfResponseCache(base.services.whatIf, budget);
+    const server = new ApolloServer<Context>({ schema: await getSchema(), formatError, plugins: [cache] });
+    await server.start();
+    try {
+      const query = `query($v: Float!) { whatIf(modelId: 7, interventions: [{ indicator: "x", operation: SCALE, value: $v }]) {
+        scenarioTotal counties { code name baseline scenario } } }`;
+      const ask = async (v: number) => {
+        const res = await server.executeOperation({ query, variables: { v } }, { contextValue: { ...base, whatIfModels: [] } });
+        assert(res.body.kind === "single");
+        expect(res.body.singleResult.errors, JSON.stringify(res.body.singleResult.errors)).toBeUndefined();
+        return res.http.headers.get(CACHE_HEADER);
+      };
+      for (let i = 0; i < 40; i++) {
+        expect(await ask(1 + i / 100)).toBe("miss");
+        expect(cache.cachedBytes()).toBeLessThanOrEqual(budget);
+      }
+      expect(cache.cachedBytes()).toBeGreaterThan(budget / 2);
+      expect(await ask(1 + 39 / 100)).toBe("hit");
+      expect(await ask(1)).toBe("miss");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("response size estimate", () => {
+  it("grows with the rows and fields asked for, and is of the order of the heap the response takes", () => {
+    const row = { code: "451002", name: "右江区", baseline: 12.5, scenario: 14.1, difference: { estimate: 1.6, lower: 1.1, upper: 2.1 } };
+    const small = estimateResponseBytes({ data: { whatIf: { scenarioTotal: 9320.0 } } });
+    const rows = estimateResponseBytes({ data: { whatIf: { scenarioTotal: 9320.0, counties: Array.from({ length: 111 }, () => row) } } });
+    expect(small).toBeLessThan(300);
+    // per row: 24 + 32 + code 60 + name 54 + baseline 48 + scenario 48 + difference (24 + 32 + 3 × 48) = 466; × 111 ≈ 51.7 kB
+    expect(rows).toBeGreaterThan(45_000);
+    expect(rows).toBeLessThan(60_000);
+    expect(rows / JSON.stringify({ counties: Array.from({ length: 111 }, () => row) }).length).toBeGreaterThan(2.5); // ~3.5 heap bytes per JSON character
+  });
+});
