@@ -16,6 +16,7 @@ import { localGraphiQL } from "./plugins/graphiql.js";
 import { queryCostPlugin } from "./plugins/query-cost.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
+import type { WorkPool } from "./pool/work-pool.js";
 import { getSchema } from "./schema.js";
 
 export interface ApiServer {
@@ -38,10 +39,11 @@ export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export async function createApiServer(opts: { config: ApiConfig; data: DataAccess; log?: Logger }): Promise<ApiServer> {
-  const { config, data } = opts;
+/** `work`: the worker-thread pool for heavy tasks, owned (destroyed on stop) by the server; without it they run in this thread. */
+export async function createApiServer(opts: { config: ApiConfig; data: DataAccess; log?: Logger; work?: WorkPool }): Promise<ApiServer> {
+  const { config, data, work } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
-  const services = createServices(data, config);
+  const services = createServices(data, config, work);
   const httpServer = http.createServer();
 
   const armor = new ApolloArmor({
@@ -77,7 +79,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
       whatIfResponseCache(services.whatIf),
-      { async serverWillStart() { return { async serverWillStop() { await data.close(); } }; } },
+      // After the drain (in-flight requests, and so their pool tasks, are done): the pool, then the database.
+      { async serverWillStart() { return { async serverWillStop() { await work?.destroy(); await data.close(); } }; } },
     ],
   });
   await apollo.start();
@@ -177,7 +180,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       });
     },
     stop() {
-      // apollo.stop() drains the HTTP server (in-flight requests finish) and then closes the database.
+      // apollo.stop() drains the HTTP server (in-flight requests finish, including those waiting
+      // for the work pool), then destroys the pool and closes the database.
       stopped ??= apollo.stop();
       return stopped;
     },

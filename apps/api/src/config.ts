@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 
 /** Validated server configuration. Only entrypoints call loadConfig; everything else takes an ApiConfig. */
@@ -24,6 +25,8 @@ export interface ApiConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Server processes (node:cluster) sharing the port; 1 serves from this process (see cluster.ts). */
   workers: number;
+  /** Worker threads per server process for imports, fits and simulation what-ifs (pool/work-pool.ts). */
+  poolThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -51,7 +54,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, LOG_LEVEL.
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, GOVDIFFUSION_POOL_THREADS, LOG_LEVEL.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ApiConfig {
   const problems: string[] = [];
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   const graphiql = bool("GOVDIFFUSION_GRAPHIQL", true);
   const workers = int("GOVDIFFUSION_WORKERS", 1, 1, 64);
+  const poolThreads = int("GOVDIFFUSION_POOL_THREADS", Math.max(1, os.availableParallelism()), 1, 256);
   const maxDraws = int("GOVDIFFUSION_MAX_DRAWS", 1000, 1, 100_000);
   const bodyLimitBytes = int("GOVDIFFUSION_BODY_LIMIT_BYTES", 2_000_000, 1_000, 100_000_000);
   const maxImportBytes = int("GOVDIFFUSION_MAX_IMPORT_BYTES", 1_000_000, 100, 100_000_000);
@@ -139,6 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, poolThreads,
   };
 }
