@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -38,6 +39,11 @@ export interface ApiServer {
 export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 50000, maxDirectives: 20 } as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * Decoding, parsing and handing a 20 MB body to the work pool each take 20-50 ms of this thread;
+ * above this size each step gets its own event-loop turn so other requests (/healthz) get in between.
+ */
+const LARGE_BODY_CHARS = 1_000_000;
 
 /** `work`: the worker-thread pool for heavy tasks, owned (destroyed on stop) by the server; without it they run in this thread. */
 export async function createApiServer(opts: { config: ApiConfig; data: DataAccess; log?: Logger; work?: WorkPool }): Promise<ApiServer> {
@@ -135,11 +141,14 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
         return sendJsonError(res, 415, "UNSUPPORTED_MEDIA_TYPE", `request bodies must be UTF-8, got charset=${charset}`);
       }
       if (isJson(req.headers["content-type"])) {
+        const large = text.length > LARGE_BODY_CHARS;
+        if (large) await nextTurn();
         try {
           body = text === "" ? {} : JSON.parse(text);
         } catch (err) {
           return sendJsonError(res, 400, "BAD_REQUEST", `malformed JSON body: ${(err as Error).message}`);
         }
+        if (large) await nextTurn();
       } else {
         body = text; // Apollo refuses it: CSRF prevention, or "POST requests must have content-type application/json"
       }
