@@ -1,12 +1,16 @@
 /**
- * Heavy work stays off the HTTP event loop (apps/api/src/pool): while a 20 MB importDataset and a
- * fitModel on 100,000 county-years run, `/healthz` polled every 50 ms answers every poll within
- * 100 ms. `govdiffusion serve` runs as its own process (the built CLI), so the poller here is not
- * slowed by the server's work. Without the pool, the import alone blocks the event loop for seconds.
+ * Heavy work stays off the HTTP event loop (apps/api/src/pool): while a fitModel on 100,000
+ * county-years and then a 20 MB importDataset run, `/healthz` polled every 50 ms answers every
+ * poll within 100 ms. `govdiffusion serve` runs as its own process (the built CLI), so the poller
+ * here is not slowed by the server's work; an idle control process polled at the same instants
+ * measures what the machine itself adds (a shared CI box), and only latency beyond that counts.
+ * Without the pool, the fit blocks the event loop for seconds and the import for longer.
  * On SQLite in `npm test`, on PostgreSQL in `npm run test:pg`.
  */
-import { type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import http from "node:http";
+import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, ensureDatabase, importCounties, importObservations } from "@govdiffusion/db";
@@ -21,11 +25,9 @@ const MAX_LATENCY_MS = 100;
 let db: TestDatabase;
 let child: ChildProcess;
 let url: string;
-let serverStderr: () => string = () => "";
+let control: { child: ChildProcess; url: string } | undefined;
 let fitDatasetId: number;
 
-import { appendFileSync } from "node:fs";
-const dbg = (s: string) => appendFileSync("/tmp/poll.txt", s + "\n");
 const countyCode = (i: number) => String(900_001 + i);
 
 /** A deterministic generator (mulberry32), so the data and the fit are the same in every run. */
@@ -66,9 +68,9 @@ function bigImportCsv(): string {
   return parts.join("");
 }
 
-function getHealthz(agent: http.Agent): Promise<number> {
+function get(target: string, agent: http.Agent): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get(`${new URL(url).origin}/healthz`, { agent }, (res) => {
+    const req = http.get(target, { agent }, (res) => {
       res.resume();
       res.once("end", () => resolve(res.statusCode ?? 0));
     });
@@ -76,29 +78,45 @@ function getHealthz(agent: http.Agent): Promise<number> {
   });
 }
 
-/** Polls /healthz every POLL_EVERY_MS until stop(); each poll's round trip in ms. */
-function pollHealthz(): { stop(): Promise<{ latencies: number[]; statuses: number[] }> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const latencies: number[] = [];
-  const statuses: number[] = [];
+/** Round trip of one GET in ms, and its status. */
+async function timed(target: string, agent: http.Agent): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  const status = await get(target, agent);
+  return { ms: performance.now() - t0, status };
+}
+
+/**
+ * A process that answers every GET with "ok" and does nothing else: polled at the same instants
+ * as the server, its latency is what the machine itself adds (other processes, a busy CI box).
+ */
+async function startControl(): Promise<{ child: ChildProcess; url: string }> {
+  const code = "require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })";
+  const control = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(createInterface({ input: control.stdout! }), "line")) as [string];
+  return { child: control, url: `http://127.0.0.1:${line.trim()}/` };
+}
+
+interface Poll { server: number; control: number; status: number }
+
+/** Polls the server's /healthz and the control process together every POLL_EVERY_MS until stop(). */
+function pollHealthz(controlUrl: string): { stop(): Promise<Poll[]> } {
+  const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })] as const;
+  const polls: Poll[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       const t0 = performance.now();
-      const at = Date.now() % 1000000;
-      statuses.push(await getHealthz(agent));
-      const took = performance.now() - t0;
-      latencies.push(took);
-      if (process.env["DEBUG_POLL"] && took > 50) dbg(`POLL at=${at} took=${Math.round(took)}`);
-      await new Promise((r) => setTimeout(r, Math.max(0, POLL_EVERY_MS - took)));
+      const [server, control] = await Promise.all([timed(`${new URL(url).origin}/healthz`, agents[0]), timed(controlUrl, agents[1])]);
+      polls.push({ server: server.ms, control: control.ms, status: server.status });
+      await new Promise((r) => setTimeout(r, Math.max(0, POLL_EVERY_MS - (performance.now() - t0))));
     }
   })();
   return {
     async stop() {
       running = false;
       await loop;
-      agent.destroy();
-      return { latencies, statuses };
+      for (const a of agents) a.destroy();
+      return polls;
     },
   };
 }
@@ -126,17 +144,18 @@ beforeAll(async () => {
       }
     }
     const summary = await importObservations(prisma, rows.join("\n"), { file: "fit.csv", dataset: "responsive-fit", format: "wide", createIndicators: true });
-    fitDatasetId = summary.datasetId;
+    fitDatasetId = summary.datasetId!;
   } finally {
     await prisma.$disconnect();
   }
-  ({ child, url, stderr: serverStderr } = await spawnServe({
+  ({ child, url } = await spawnServe({
     DATABASE_URL: db.url, LOG_LEVEL: "warn", GOVDIFFUSION_API_KEYS: KEY,
-    GOVDIFFUSION_MAX_IMPORT_BYTES: "25000000", GOVDIFFUSION_BODY_LIMIT_BYTES: "30000000", ...(process.env["DEBUG_POLL"] ? { NODE_OPTIONS: "--import /tmp/eld.mjs" } : {}),
+    GOVDIFFUSION_MAX_IMPORT_BYTES: "25000000", GOVDIFFUSION_BODY_LIMIT_BYTES: "30000000",
   }));
 }, 300_000);
 
 afterAll(async () => {
+  control?.child.kill("SIGKILL");
   if (child && child.exitCode === null) {
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
@@ -159,28 +178,32 @@ describe("heavy work runs in the worker pool", () => {
       },
     });
 
-    const poller = pollHealthz();
+    control = await startControl();
+    const poller = pollHealthz(control.url);
     await new Promise((r) => setTimeout(r, 200));
     const started = performance.now();
-    if (process.env["DEBUG_POLL"]) dbg(`SEND at=${Date.now() % 1000000}`);
-    const [imported, fitted] = await Promise.all([post(importBody).then((r) => (process.env["DEBUG_POLL"] && dbg(`IMPORTED at=${Date.now() % 1000000}`), r)), post(fitBody).then((r) => (process.env["DEBUG_POLL"] && dbg(`FITTED at=${Date.now() % 1000000}`), r))]);
+    // One after the other: SQLite has one writer, and the fit's insert would wait for the import's transaction.
+    const fitted = await post(fitBody);
+    const imported = await post(importBody);
     const busyMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 200));
-    const { latencies, statuses } = await poller.stop();
+    const polls = await poller.stop();
 
-    expect(imported.json.errors, JSON.stringify(imported.json.errors)).toBeUndefined();
-    expect(imported.json.data.importDataset).toMatchObject({ rows: COUNTIES * 201 * 4, counties: COUNTIES, years: 201, indicators: 4 });
     expect(fitted.json.errors, JSON.stringify(fitted.json.errors)).toBeUndefined();
     expect(fitted.json.data.fitModel).toMatchObject({ n: 100_000, converged: true });
     const slope = fitted.json.data.fitModel.coefficients.find((c: { term: string }) => c.term === "responsive_x").estimate;
     expect(slope).toBeGreaterThan(0.75);
     expect(slope).toBeLessThan(0.85);
+    expect(imported.json.errors, JSON.stringify(imported.json.errors)).toBeUndefined();
+    expect(imported.json.data.importDataset).toMatchObject({ rows: COUNTIES * 201 * 4, counties: COUNTIES, years: 201, indicators: 4 });
 
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(polls.every((p) => p.status === 200)).toBe(true);
     // The poller kept polling through the work (one poll per 50 ms plus the round trip).
-    expect(latencies.length).toBeGreaterThan(busyMs / (POLL_EVERY_MS + MAX_LATENCY_MS));
-    const slowest = Math.max(...latencies);
-    if (process.env["DEBUG_POLL"]) dbg(serverStderr());
-    expect(slowest, `slowest /healthz of ${latencies.length} polls over ${Math.round(busyMs)} ms of work`).toBeLessThan(MAX_LATENCY_MS);
+    expect(polls.length).toBeGreaterThan(busyMs / (POLL_EVERY_MS + MAX_LATENCY_MS));
+    // Every poll within 100 ms, beyond what an idle process on this machine took at the same instant
+    // (on a quiet machine ~1 ms; without the pool the server does not answer for seconds).
+    const late = polls.filter((p) => p.server >= MAX_LATENCY_MS + p.control);
+    const worst = [...polls].sort((a, b) => b.server - a.server).slice(0, 5).map((p) => `${Math.round(p.server)} ms (idle process: ${Math.round(p.control)} ms)`);
+    expect(late, `${late.length} of ${polls.length} polls over ${Math.round(busyMs)} ms of work were late; slowest: ${worst.join(", ")}`).toEqual([]);
   }, 300_000);
 });
