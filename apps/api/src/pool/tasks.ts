@@ -15,6 +15,9 @@ export interface SimulationInput {
   options: ScenarioOptions;
 }
 
+/** The repository writes the server makes outside heavy tasks. */
+export interface RepositoryWrite { repo: "models" | "scenarios"; method: "create" | "delete"; args: unknown[] }
+
 /**
  * The heavy computations, as functions of plain data (ids, typed arrays, JSON-able specs), so they
  * run the same in a worker thread (pool/worker.ts, with that thread's own database connection) and
@@ -26,6 +29,11 @@ export const TASKS = {
   importObservations: (input: ImportObservationsInput, data: () => DataAccess): Promise<ImportSummary> => data().importObservations(input),
   /** fitModel: validation, analysis frame, fingerprint reuse, fit and storage, exactly as ModelService.fitHere. */
   fitModel: (cmd: FitModelCommand, data: () => DataAccess): Promise<StoredModel> => new ModelService(data()).fitHere(cmd),
+  /** One write of the repositories on SQLite (see sqlite-writes.ts). */
+  repositoryWrite: (call: RepositoryWrite, data: () => DataAccess): Promise<unknown> => {
+    const repo = data().repos[call.repo] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    return repo[call.method]!(...call.args);
+  },
   /** A what-if with uncertainty SIMULATION: draws x baseline rows of predictions. */
   simulateWhatIf: async (input: SimulationInput): Promise<ScenarioOutcome> => {
     const scenario = applyInterventions(input.table, input.interventions, input.exposure ? { exposure: input.exposure } : {});

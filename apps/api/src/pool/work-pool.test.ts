@@ -1,4 +1,8 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +13,7 @@ import { ConfigError, loadConfig } from "../config.js";
 import { createDataAccess } from "../db-access.js";
 import { mapDomainError } from "../errors.js";
 import type { FitModelCommand } from "../modules/model/model.service.js";
+import { sqliteWritesInPool } from "./sqlite-writes.js";
 import { reviveError, serializeError } from "./task-errors.js";
 import { createInlinePool, createThreadPool, type WorkPool } from "./work-pool.js";
 
@@ -111,5 +116,37 @@ describe("the thread pool (worker threads with their own SQLite connection)", ()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EstimationError);
     expect(err).toMatchObject({ code: "INVALID_INPUT", column: "pop" });
+  });
+
+  it("on SQLite, a write waiting for another process's lock waits in a pool thread, not on the event loop", async () => {
+    const dataset = await db.dataset.create({ data: { name: "pool-lock", source: "t", provenance: "t", synthetic: false, checksum: "x" } });
+    const served = sqliteWritesInPool(createDataAccess(db), threads);
+    // Another process takes SQLite's write lock and holds it for 1.5 s.
+    const sqlite = createRequire(import.meta.url).resolve("better-sqlite3");
+    const file = url.slice("file:".length);
+    const holder = spawn(process.execPath, ["-e", `
+      const db = new (require(${JSON.stringify(sqlite)}))(${JSON.stringify(file)});
+      db.exec("BEGIN IMMEDIATE"); console.log("locked");
+      setTimeout(() => { db.exec("COMMIT"); process.exit(0); }, 1500);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = once(holder, "exit");
+    await once(createInterface({ input: holder.stdout! }), "line");
+
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 10);
+    const t0 = performance.now();
+    const deleted = await served.repos.models.delete(999_999); // a DELETE statement: it needs the write lock
+    const waited = performance.now() - t0;
+    clearInterval(ticker);
+    longestGap = Math.max(longestGap, performance.now() - last); // a block that ended just now has had no tick yet
+    await exited;
+    expect(deleted).toBe(false);
+    expect(waited).toBeGreaterThan(500); // it did wait for the lock...
+    expect(longestGap).toBeLessThan(300); // ...while this thread's timers kept running
+    await db.dataset.delete({ where: { id: dataset.id } });
   });
 });
