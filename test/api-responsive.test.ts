@@ -197,13 +197,14 @@ describe("heavy work runs in the worker pool", () => {
     expect(imported.json.errors, JSON.stringify(imported.json.errors)).toBeUndefined();
     expect(imported.json.data.importDataset).toMatchObject({ rows: COUNTIES * 201 * 4, counties: COUNTIES, years: 201, indicators: 4 });
 
-    expect(polls.every((p) => p.status === 200)).toBe(true);
+    // Every poll answered 200 within 100 ms, beyond what an idle process on this machine took at the
+    // same instant (~1 ms on a quiet machine). Without the pool the server stalls for seconds and
+    // polls fail (the stalled server's keep-alive timer closes the connection under the poll).
+    const late = polls.filter((p) => p.status !== 200 || p.server >= MAX_LATENCY_MS + p.control);
+    const worst = [...polls].sort((a, b) => b.server - a.server).slice(0, 5).map((p) => `${Math.round(p.server)} ms (idle process: ${Math.round(p.control)} ms)`);
+    const failed = polls.filter((p) => p.status !== 200).length;
+    expect(late, `${late.length} of ${polls.length} polls over ${Math.round(busyMs)} ms of work were late (${failed} failed); slowest: ${worst.join(", ")}`).toEqual([]);
     // The poller kept polling through the work (one poll per 50 ms plus the round trip).
     expect(polls.length).toBeGreaterThan(busyMs / (POLL_EVERY_MS + MAX_LATENCY_MS));
-    // Every poll within 100 ms, beyond what an idle process on this machine took at the same instant
-    // (on a quiet machine ~1 ms; without the pool the server does not answer for seconds).
-    const late = polls.filter((p) => p.server >= MAX_LATENCY_MS + p.control);
-    const worst = [...polls].sort((a, b) => b.server - a.server).slice(0, 5).map((p) => `${Math.round(p.server)} ms (idle process: ${Math.round(p.control)} ms)`);
-    expect(late, `${late.length} of ${polls.length} polls over ${Math.round(busyMs)} ms of work were late; slowest: ${worst.join(", ")}`).toEqual([]);
   }, 300_000);
 });
