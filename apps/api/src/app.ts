@@ -40,8 +40,9 @@ export const LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 4000, maxCost: 
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /**
- * Decoding, parsing and handing a 20 MB body to the work pool each take 20-50 ms of this thread;
- * above this size each step gets its own event-loop turn so other requests (/healthz) get in between.
+ * Decoding a 20 MB body, JSON.parse, and the GraphQL pipeline up to handing it to the work pool
+ * each take 20-50 ms of this thread: above this size each gets its own event-loop turn, so other
+ * requests (/healthz) get in between.
  */
 const LARGE_BODY_CHARS = 1_000_000;
 
