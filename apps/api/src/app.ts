@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
 import type { AddressInfo } from "node:net";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
@@ -24,6 +25,7 @@ import { queryCostPlugin } from "./plugins/query-cost.js";
 import { chargeForCost, clientOf, createClientLimiter, sendRateLimited } from "./rate-limit.js";
 import { requestLogPlugin } from "./plugins/request-log.js";
 import { whatIfResponseCache } from "./plugins/what-if-response-cache.js";
+import type { WorkPool } from "./pool/work-pool.js";
 import { getSchema } from "./schema.js";
 
 export interface ApiServer {
@@ -69,11 +71,18 @@ export const LIMITS = {
 } as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * Decoding a 20 MB body, JSON.parse, and the GraphQL pipeline up to handing it to the work pool
+ * each take 20-50 ms of this thread: above this size each gets its own event-loop turn, so other
+ * requests (/healthz) get in between.
+ */
+const LARGE_BODY_CHARS = 1_000_000;
 
-export async function createApiServer(opts: { config: ApiConfig; data: DataAccess; log?: Logger }): Promise<ApiServer> {
-  const { config, data } = opts;
+/** `work`: the worker-thread pool for heavy tasks, owned (destroyed on stop) by the server; without it they run in this thread. */
+export async function createApiServer(opts: { config: ApiConfig; data: DataAccess; log?: Logger; work?: WorkPool }): Promise<ApiServer> {
+  const { config, data, work } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
-  const services = createServices(data, config);
+  const services = createServices(data, config, work);
   const httpServer = http.createServer(serverOptions(config.timeouts));
   // Before the request listener below: it sees every request first (http-drain.ts).
   const drain = trackConnections(httpServer);
@@ -126,7 +135,8 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
       config.graphiql ? localGraphiQL("/graphql") : ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(),
       whatIfResponseCache(services.whatIf),
-      { async serverWillStart() { return { async serverWillStop() { await limiter?.close(); await data.close(); } }; } },
+      // After the drain (in-flight requests, and so their pool tasks, are done): the pool, the limiter, then the database.
+      { async serverWillStart() { return { async serverWillStop() { await work?.destroy(); await limiter?.close(); await data.close(); } }; } },
     ],
   });
   await apollo.start();
@@ -196,11 +206,14 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
         if (jsonTooDeep(text, LIMITS.maxJsonDepth)) {
           return sendJsonError(res, 400, "BAD_REQUEST", `JSON body nested deeper than ${LIMITS.maxJsonDepth} levels`);
         }
+        const large = text.length > LARGE_BODY_CHARS;
+        if (large) await nextTurn();
         try {
           body = text === "" ? {} : JSON.parse(text);
         } catch (err) {
           return sendJsonError(res, 400, "BAD_REQUEST", `malformed JSON body: ${(err as Error).message}`);
         }
+        if (large) await nextTurn();
       } else {
         body = text; // Apollo refuses it: CSRF prevention, or "POST requests must have content-type application/json"
       }
@@ -258,7 +271,7 @@ export async function createApiServer(opts: { config: ApiConfig; data: DataAcces
         // Every request answered first: apollo.stop() refuses operations from its first moment.
         const { cut } = await drain.drain(config.timeouts.shutdownGraceMs);
         if (cut > 0) log.error({ cut, graceMs: config.timeouts.shutdownGraceMs }, "shutdown grace period over: requests still in flight were cut");
-        await apollo.stop(); // its serverWillStop closes the database
+        await apollo.stop(); // its serverWillStop destroys the work pool, then closes the database
         if (cut > 0) throw new ShutdownCutError(cut);
       })();
       return stopped;

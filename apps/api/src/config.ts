@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { loadHttpTimeouts, type HttpTimeouts } from "./http-timeouts.js";
 import { DEFAULT_HEAP_GROWING_PERCENT } from "./memory.js";
@@ -35,6 +36,8 @@ export interface ApiConfig {
   heapGrowingPercent: number;
   /** The most an operation may cost (plugins/query-cost.ts); a request over it is refused before it runs. */
   maxCost: number;
+  /** Worker threads per server process for imports, fits and simulation what-ifs (pool/work-pool.ts). */
+  poolThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -64,7 +67,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS,
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, GOVDIFFUSION_POOL_THREADS,
  * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, GOVDIFFUSION_MAX_COST, LOG_LEVEL,
  * and those of http-timeouts.ts (GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS, ...).
  */
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   const graphiql = bool("GOVDIFFUSION_GRAPHIQL", true);
   const workers = int("GOVDIFFUSION_WORKERS", 1, 1, 64);
+  const poolThreads = int("GOVDIFFUSION_POOL_THREADS", Math.max(1, os.availableParallelism()), 1, 256);
   const maxDraws = int("GOVDIFFUSION_MAX_DRAWS", 1000, 1, 100_000);
   const bodyLimitBytes = int("GOVDIFFUSION_BODY_LIMIT_BYTES", 2_000_000, 1_000, 100_000_000);
   const maxImportBytes = int("GOVDIFFUSION_MAX_IMPORT_BYTES", 1_000_000, 100, 100_000_000);
@@ -161,6 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, databaseUrl, apiKeyHashes: keys.map(hashApiKey), readKeyHashes: readKeys.map(hashApiKey), requireKeyForReads, corsOrigins, graphiql,
-    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, timeouts, rateLimit, rateLimitWindowSeconds, heapGrowingPercent, maxCost,
+    maxDraws, bodyLimitBytes, maxImportBytes, logLevel, workers, timeouts, rateLimit, rateLimitWindowSeconds, heapGrowingPercent, maxCost, poolThreads,
   };
 }

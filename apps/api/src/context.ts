@@ -9,6 +9,7 @@ import { ReferenceCache } from "./modules/geo/reference-cache.js";
 import { ModelService } from "./modules/model/model.service.js";
 import { ScenarioService } from "./modules/scenario/scenario.service.js";
 import { WhatIfService } from "./modules/scenario/what-if.service.js";
+import type { WorkPool } from "./pool/work-pool.js";
 
 /** A caller with a key: "write" keys (GOVDIFFUSION_API_KEYS) may mutate, "read" keys (GOVDIFFUSION_READ_KEYS) only read. */
 export interface Principal { kind: "api-key"; id: string; role: "write" | "read" }
@@ -48,14 +49,15 @@ export interface Context {
 }
 
 /** Services are created once per server: they hold the prepared what-if state cache. */
-export function createServices(data: DataAccess, config: Pick<ApiConfig, "maxDraws" | "maxImportBytes">): Services {
-  const whatIf = new WhatIfService(data, { maxDraws: config.maxDraws });
+/** `work`: where imports, fits and simulation what-ifs run (see pool/work-pool.ts); without it, in this thread. */
+export function createServices(data: DataAccess, config: Pick<ApiConfig, "maxDraws" | "maxImportBytes">, work?: WorkPool): Services {
+  const whatIf = new WhatIfService(data, { maxDraws: config.maxDraws }, Date.now, work);
   const reference = new ReferenceCache(data.repos);
   return {
     reference,
     geo: new GeoService(data, reference),
-    datasets: new DatasetService(data, { maxImportBytes: config.maxImportBytes }),
-    models: new ModelService(data, (id) => whatIf.invalidate(id)),
+    datasets: new DatasetService(data, { maxImportBytes: config.maxImportBytes }, work),
+    models: new ModelService(data, (id) => whatIf.invalidate(id), work),
     whatIf,
     scenarios: new ScenarioService(data, whatIf),
   };

@@ -6,6 +6,8 @@ import { loadConfig, type ApiConfig } from "./config.js";
 import { createDataAccess } from "./db-access.js";
 import type { DataAccess } from "./data-access.js";
 import type { Logger } from "./logger.js";
+import { sqliteWritesInPool } from "./pool/sqlite-writes.js";
+import { createThreadPool } from "./pool/work-pool.js";
 
 export { createApiServer, LIMITS, ShutdownCutError, type ApiServer } from "./app.js";
 export { loadConfig, ConfigError, hashApiKey, resolveDatabaseUrl, DEFAULT_DATABASE_URL, type ApiConfig } from "./config.js";
@@ -20,8 +22,15 @@ export { getSchema } from "./schema.js";
  * ready-made DataAccess (tests).
  */
 export function createServer(opts: { config: ApiConfig; db?: Db; data?: DataAccess; log?: Logger }): Promise<ApiServer> {
-  const data = opts.data ?? (opts.db ? createDataAccess(opts.db) : createDataAccess(createDb({ url: opts.config.databaseUrl })));
-  return createApiServer({ config: opts.config, data, ...(opts.log ? { log: opts.log } : {}) });
+  const { config } = opts;
+  const data: DataAccess = opts.data ?? (opts.db ? createDataAccess(opts.db) : createDataAccess(createDb({ url: config.databaseUrl })));
+  // Heavy work goes to worker threads, each with its own connection to config.databaseUrl (`db`
+  // is assumed to be on that URL). A given DataAccess (tests) or an in-memory SQLite database
+  // cannot be reached from another thread: those run tasks in this thread.
+  const inMemory = /^file:(\/\/)?:memory:/.test(config.databaseUrl);
+  const work = opts.data || inMemory ? undefined : createThreadPool({ databaseUrl: config.databaseUrl, threads: config.poolThreads });
+  const served = work && config.databaseUrl.startsWith("file:") ? sqliteWritesInPool(data, work) : data;
+  return createApiServer({ config, data: served, ...(opts.log ? { log: opts.log } : {}), ...(work ? { work } : {}) });
 }
 
 /**

@@ -20,7 +20,7 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
 
 export const testConfig: ApiConfig = {
   port: 0, host: "127.0.0.1", databaseUrl: "file::memory:", apiKeyHashes: [], readKeyHashes: [], requireKeyForReads: false, corsOrigins: [],
-  graphiql: false, maxDraws: 1000, bodyLimitBytes: 1_000_000, maxImportBytes: 100_000, logLevel: "silent", workers: 1,
+  graphiql: false, maxDraws: 1000, bodyLimitBytes: 1_000_000, maxImportBytes: 100_000, logLevel: "silent", workers: 1, poolThreads: 1,
   timeouts: DEFAULT_HTTP_TIMEOUTS,
   rateLimit: 0, rateLimitWindowSeconds: 60, heapGrowingPercent: 0, maxCost: 50_000,
 };

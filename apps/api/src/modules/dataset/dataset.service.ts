@@ -1,6 +1,7 @@
 import type { Dataset, ImportSummary, Indicator } from "@govdiffusion/db";
 import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
+import type { WorkPool } from "../../pool/work-pool.js";
 
 export interface ImportDatasetCommand {
   name: string;
@@ -13,7 +14,12 @@ export interface ImportDatasetCommand {
 }
 
 export class DatasetService {
-  constructor(private readonly data: DataAccess, private readonly limits: { maxImportBytes: number }) {}
+  constructor(
+    private readonly data: DataAccess,
+    private readonly limits: { maxImportBytes: number },
+    /** Where the import (parse, validation, inserts) runs: the server's worker threads; without one, in this thread. */
+    private readonly work?: WorkPool,
+  ) {}
 
   list(): Promise<Dataset[]> {
     return this.data.repos.datasets.list();
@@ -38,11 +44,12 @@ export class DatasetService {
       throw new ValidationError("input.csv", `CSV is ${bytes} bytes; this server accepts at most ${this.limits.maxImportBytes} (use the CLI for large files)`, "TOO_LARGE");
     }
     if (cmd.csv.trim() === "") throw new ValidationError("input.csv", "CSV is empty", "INVALID");
-    return this.data.importObservations({
+    const input = {
       csv: cmd.csv,
       format: cmd.format,
       dataset: { name, source: cmd.source, provenance: cmd.provenance, synthetic: cmd.synthetic },
       createIndicators: cmd.createIndicators,
-    });
+    };
+    return this.work ? this.work.run("importObservations", input) : this.data.importObservations(input);
   }
 }

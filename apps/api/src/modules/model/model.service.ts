@@ -3,6 +3,7 @@ import type { AnalysisFrame, PeerTerm, StoredModel, StoredModelSpec } from "@gov
 import type { DataAccess } from "../../data-access.js";
 import { ConflictError, NotFoundError, ValidationError } from "@govdiffusion/db";
 import { GraphQLError } from "graphql";
+import type { WorkPool } from "../../pool/work-pool.js";
 import { degenerateModel, degenerateReason } from "./finite.js";
 
 /** What fitModel accepts, in the packages' vocabulary (lower-case enum values). */
@@ -41,6 +42,8 @@ export class ModelService {
     private readonly data: DataAccess,
     /** Called when a model is deleted so prepared what-if state is dropped. */
     private readonly onDelete: (id: number) => void = () => {},
+    /** Where fit() runs fitHere (the server's worker threads); without one, in this thread. */
+    private readonly work?: WorkPool,
   ) {}
 
   /** Stored models, without degenerate fits (non-finite numbers) that older versions stored: one must not break the list. */
@@ -64,8 +67,16 @@ export class ModelService {
     return true;
   }
 
-  /** Validates, builds the frame, and returns the stored model with the same fingerprint or fits and stores a new one. */
-  async fit(cmd: FitModelCommand): Promise<StoredModel> {
+  /** fitHere in the work pool: building a large frame and fitting it would block the event loop. */
+  fit(cmd: FitModelCommand): Promise<StoredModel> {
+    return this.work ? this.work.run("fitModel", cmd) : this.fitHere(cmd);
+  }
+
+  /**
+   * Validates, builds the frame, and returns the stored model with the same fingerprint or fits and
+   * stores a new one, in the calling thread (a pool thread, through fit()).
+   */
+  async fitHere(cmd: FitModelCommand): Promise<StoredModel> {
     const spec = await this.validate(cmd);
     const frame = await this.frame(spec);
     const fingerprint = this.data.fingerprintModel(spec, frame);

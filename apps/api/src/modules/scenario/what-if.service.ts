@@ -7,6 +7,8 @@ import type { DataAccess } from "../../data-access.js";
 import { NotFoundError, ValidationError } from "@govdiffusion/db";
 import { LRUCache } from "lru-cache";
 import { frameRequestOf } from "../model/model.service.js";
+import { TASKS, type SimulationInput } from "../../pool/tasks.js";
+import type { WorkPool } from "../../pool/work-pool.js";
 
 export interface InterventionCommand {
   indicator: string;
@@ -123,6 +125,8 @@ export class WhatIfService {
     private readonly data: DataAccess,
     private readonly limits: { maxDraws: number; cacheBytes?: { results: number; baselines: number } },
     private readonly now: () => number = Date.now,
+    /** Where simulation what-ifs run (the server's worker threads); without one, in this thread. */
+    private readonly work?: WorkPool,
   ) {
     const bytes = limits.cacheBytes ?? CACHE_BYTES;
     this.cache = new LRUCache({ maxSize: bytes.baselines });
@@ -225,10 +229,17 @@ export class WhatIfService {
     const opts = this.scenarioOptions(options);
     const prepared = await this.prepared(modelId, options.year ?? null);
     const { mapped, changed } = this.mapInterventions(prepared, interventions);
+    const exposure = prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {};
     let outcome: ScenarioOutcome;
     try {
-      const scenario = applyInterventions(prepared.table, mapped, prepared.fit.spec.exposure ? { exposure: prepared.fit.spec.exposure } : {});
-      outcome = simulateScenario(prepared.fit, prepared.table, scenario, opts);
+      if (opts.method === "simulation") {
+        // draws x rows of predictions (~80 ms for 1000 draws on 111 counties): off the event loop.
+        const input: SimulationInput = { fit: prepared.fit, table: prepared.table, interventions: mapped, ...exposure, options: opts };
+        outcome = await (this.work ? this.work.run("simulateWhatIf", input) : TASKS.simulateWhatIf(input));
+      } else {
+        // The delta method on the cached baseline takes about a millisecond: it stays on this thread.
+        outcome = simulateScenario(prepared.fit, prepared.table, applyInterventions(prepared.table, mapped, exposure), opts);
+      }
     } catch (err) {
       throw (err instanceof EstimationError && err.code === "INVALID_INPUT" && interventionError(prepared, mapped, err)) || err;
     }
