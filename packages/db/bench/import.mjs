@@ -5,6 +5,8 @@
 // Each case runs in a child process of its own (time, rows/s, peak RSS = the child's maxRSS), next
 // to a floor measured in the same run: the same observations, already in memory, written by the
 // plainest raw driver loop (better-sqlite3 prepared INSERT in one transaction / pg COPY of CSV text).
+// The write path of the previous importer (Prisma $executeRawUnsafe, 500-row INSERTs, one
+// interactive transaction) is measured too, on the first OLD_ROWS (100,000) observations only.
 // Usage: npm run bench -w @govdiffusion/db   (after `npm run build`); ROWS=… changes the long size.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -16,9 +18,11 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { createDb, importObservations, migrateDatabase, sqlitePath } from "../dist/index.js";
+import { createDb, importObservations, migrateDatabase, providerOf, sqlitePath } from "../dist/index.js";
+import { BATCH_ROWS, LONG_TX, insertRows } from "../dist/import/sql.js";
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
+const OLD_ROWS = Number(process.env.OLD_ROWS ?? 100_000);
 const LONG = { counties: 1000, indicators: 20 };
 const WIDE = { counties: 111, years: 200, indicators: 45 };
 const countyCodes = (n) => Array.from({ length: n }, (_, i) => String(450000 + i + 1).padStart(6, "0"));
@@ -77,6 +81,21 @@ if (process.argv[2] === "--child") {
     const db = createDb({ url });
     rows = (await importObservations(db, fs.createReadStream(csv), { file: csv, dataset, format })).rows;
     await db.$disconnect();
+  } else if (kind === "old") {
+    // The previous importer's write path, rows already in memory.
+    const db = createDb({ url });
+    const all = [...(format === "long" ? longRows() : wideRows())].slice(0, OLD_ROWS);
+    const t1 = performance.now();
+    await db.$transaction(async (tx) => {
+      const id = (await tx.dataset.create({ data: { name: dataset, source: "", provenance: "", checksum: "" } })).id;
+      for (let i = 0; i < all.length; i += BATCH_ROWS) {
+        const batch = all.slice(i, i + BATCH_ROWS).map(([c, y, k, v]) => [id, c, y, k, v]);
+        await insertRows(tx, providerOf(db), "Observation", ["datasetId", "countyCode", "year", "indicatorKey", "value"], batch);
+      }
+    }, LONG_TX);
+    await db.$disconnect();
+    console.log(JSON.stringify({ seconds: (performance.now() - t1) / 1000, rows: all.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+    process.exit(0);
   } else if (url.startsWith("file:")) {
     // Floor: the plainest better-sqlite3 loop, rows already in memory.
     const conn = new Database(sqlitePath(url));
@@ -138,14 +157,17 @@ async function bench(label, url, count) {
   await prepare(url);
   for (const format of ["long", "wide"]) {
     const floor = run("floor", url, format);
+    const old = run("old", url, format);
     const imp = run("import", url, format);
     const stored = await count(`import-${format}`);
     const rate = (r) => Math.round(r.rows / r.seconds).toLocaleString("en");
     const obs = format === "long" ? imp.rows : stored;
+    const impRate = obs / imp.seconds;
     console.log(
       `${label.padEnd(10)} ${format.padEnd(4)} ${obs.toLocaleString("en").padStart(9)} obs  import ${imp.seconds.toFixed(1).padStart(5)} s ` +
-        `${Math.round(obs / imp.seconds).toLocaleString("en").padStart(9)} obs/s  peak RSS ${imp.maxRssMb.toFixed(0).padStart(4)} MB  |  ` +
-        `floor ${floor.seconds.toFixed(1).padStart(5)} s ${rate(floor).padStart(9)} obs/s  peak RSS ${floor.maxRssMb.toFixed(0).padStart(4)} MB  |  import/floor ${(imp.seconds / floor.seconds).toFixed(2)}x`,
+        `${Math.round(impRate).toLocaleString("en").padStart(9)} obs/s  peak RSS ${imp.maxRssMb.toFixed(0).padStart(4)} MB  |  ` +
+        `floor ${floor.seconds.toFixed(1).padStart(5)} s ${rate(floor).padStart(9)} obs/s  peak RSS ${floor.maxRssMb.toFixed(0).padStart(4)} MB  |  import/floor time ${(imp.seconds / floor.seconds).toFixed(2)}x  |  ` +
+        `old write path ${rate(old).padStart(7)} obs/s (${old.rows.toLocaleString("en")} obs): import ${(impRate / (old.rows / old.seconds)).toFixed(1)}x faster`,
     );
     if (stored !== floor.rows) { console.error(`${label} ${format}: stored ${stored}, expected ${floor.rows}`); failed = true; }
     if (obs >= 900_000 && obs / imp.seconds < 150_000) console.error(`${label} ${format}: below the 150,000 obs/s target`);
