@@ -217,7 +217,9 @@ try {
       await bench("PostgreSQL", u.toString(), async (name) => Number((await c.query(`SELECT count(*) AS n FROM "Observation" o JOIN "Dataset" d ON d.id = o."datasetId" WHERE d.name = $1`, [name])).rows[0].n));
     } finally {
       await c.end();
-      await admin.query(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
+      // Without FORCE: an autovacuum worker still on the database (after the imports) is stopped by
+      // DROP DATABASE itself, whereas FORCE needs the right to signal it (42501).
+      await admin.query(`DROP DATABASE IF EXISTS "${pgName}"`);
       await admin.end();
     }
   } else {

@@ -55,7 +55,7 @@ const OBSERVATION_COLUMNS = `"datasetId","countyCode","year","indicatorKey","val
  * the thread on the lock this transaction holds).
  */
 export async function writeSqlite(file: string, w: BulkWrite): Promise<BulkResult> {
-  const conn = new Database(file, { timeout: 0 });
+  const conn = new Database(file, { timeout: 0, fileMustExist: true });
   try {
     // The three foreign-key lookups per row cost ~20% of the insert time; the references are
     // checked once per distinct county and indicator instead (writeSqliteLocked).
@@ -151,6 +151,9 @@ function assertReferencesExist(conn: Database.Database, table: string, column: s
 export async function writePostgres(url: string, w: BulkWrite): Promise<BulkResult> {
   // The same connection string Prisma's pg adapter is given (createDb).
   const client = new pg.Client({ connectionString: url });
+  // A connection lost mid-import also fails the query in flight (which rolls back and is reported);
+  // without a listener the client's "error" event would end the process.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     await client.query("BEGIN");
@@ -163,7 +166,7 @@ export async function writePostgres(url: string, w: BulkWrite): Promise<BulkResu
       throw err;
     }
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined); // never hides the error that ended the import
   }
 }
 
