@@ -1,6 +1,7 @@
 // `npm run test:pg`: the end-to-end API suite again, on PostgreSQL. api-harness.ts creates a fresh
 // database per suite on the TEST_PG_URL server (.ci/run provides one) and drops it afterwards.
-// The CLI fit tests touch no database, so they are not repeated here.
+// The CLI fit tests touch no database, so they are not repeated here; db-import-worker runs its
+// PostgreSQL case (skipped by the default suite, which has no TEST_PG_URL).
 import swc from "unplugin-swc";
 import { defineConfig } from "vitest/config";
 
@@ -12,7 +13,7 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: "es6" } })],
   resolve: { alias: { graphql: "graphql/index.js" } }, // see vitest.config.ts
   test: {
-    include: ["api*.test.ts"],
+    include: ["api*.test.ts", "db-import-worker.test.ts"],
     passWithNoTests: false,
     fileParallelism: false,
     testTimeout: 120_000,

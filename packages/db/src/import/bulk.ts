@@ -1,8 +1,8 @@
 /**
  * Second pass of an observation import: one transaction on a driver connection of its own
  * (better-sqlite3 or pg), opened for this import and closed after it, so it works the same from
- * the main thread or a worker thread. Prisma's row-at-a-time parameter path costs ~30 µs per
- * row; these paths cost ~3-5 µs (SQLite prepared statement, PostgreSQL COPY).
+ * the main thread or a worker thread. Through Prisma (500-row INSERTs of bound parameters) a row
+ * cost ~40 µs; this path is at the raw driver's speed (figures: README, `npm run bench`).
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -57,7 +57,7 @@ const OBSERVATION_COLUMNS = `"datasetId","countyCode","year","indicatorKey","val
 export async function writeSqlite(file: string, w: BulkWrite, opts: { readonly?: boolean } = {}): Promise<BulkResult> {
   // A client opened with ?mode=ro imports through a read-only connection too: the write fails as
   // SQLITE_READONLY (a 503 in the API) instead of bypassing the read-only setting.
-  const conn = new Database(file, { timeout: 0, readonly: opts.readonly ?? false });
+  const conn = new Database(file, { timeout: 0, fileMustExist: true, readonly: opts.readonly ?? false });
   try {
     // The three foreign-key lookups per row cost ~20% of the insert time; the references are
     // checked once per distinct county and indicator instead (writeSqliteLocked).
@@ -153,6 +153,9 @@ function assertReferencesExist(conn: Database.Database, table: string, column: s
 export async function writePostgres(url: string, w: BulkWrite): Promise<BulkResult> {
   // The same connection string Prisma's pg adapter is given (createDb).
   const client = new pg.Client({ connectionString: url });
+  // A connection lost mid-import also fails the query in flight (which rolls back and is reported);
+  // without a listener the client's "error" event would end the process.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     await client.query("BEGIN");
@@ -165,7 +168,7 @@ export async function writePostgres(url: string, w: BulkWrite): Promise<BulkResu
       throw err;
     }
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined); // never hides the error that ended the import
   }
 }
 

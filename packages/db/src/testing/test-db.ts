@@ -32,10 +32,7 @@ export async function createTestDb(label = "t"): Promise<TestDb> {
       db, url, provider: "postgres",
       async cleanup() {
         await db.$disconnect();
-        const c = new pg.Client({ connectionString: admin });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await c.end();
+        await dropDatabase(admin, name);
       },
     };
   }
@@ -50,6 +47,24 @@ export async function createTestDb(label = "t"): Promise<TestDb> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * DROP DATABASE … WITH (FORCE), or without FORCE when this role may not terminate a backend
+ * connected to it (an autovacuum worker after a large import: plain DROP DATABASE stops those
+ * itself, FORCE refuses with 42501).
+ */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "42501") throw err;
+    await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Minimal reference data: 4 counties in 2 prefectures, adjacency A-B, A-C, B-C, C-D. */
