@@ -326,7 +326,7 @@ describe("govdiffusion fit: bad input is exit code 2 and one line on stderr", ()
   it("--help prints the usage and exits 0", async () => {
     const r = await run(["fit", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("usage: govdiffusion fit FILE.csv --outcome COL --predictors A,B,C");
+    expect(r.stdout).toContain("usage: govdiffusion fit FILE.csv (--outcome COL --predictors A,B,C | --formula");
     const top = await run(["--help"]);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain("commands:");

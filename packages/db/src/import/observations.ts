@@ -6,7 +6,7 @@
  */
 import type { Db, DbTx } from "../create-db.js";
 import { connectionTargetOf } from "../create-db.js";
-import { ConflictError, ValidationError, toDomainError } from "../errors.js";
+import { ConflictError, UnavailableError, ValidationError, toDomainError } from "../errors.js";
 import type { ImportSummary } from "../types.js";
 import { writePostgres, writeSqlite, type BulkWrite, type DatasetState, type WritePlan } from "./bulk.js";
 import { CsvReader, type CsvSource } from "./csv.js";
@@ -41,6 +41,10 @@ export async function importObservations(db: Db, input: CsvSource, opts: Observa
   const target = connectionTargetOf(db);
   if (target.provider === "sqlite" && target.file === ":memory:") {
     throw new ValidationError("DATABASE_URL", "observation imports need a database file: file::memory: is private to one connection");
+  }
+  if (target.provider === "sqlite" && target.readonly) {
+    // Refused before the file is read: nothing an import does could be written.
+    throw new UnavailableError("READ_ONLY", "the file is opened with ?mode=ro, so an import cannot write to this readonly database");
   }
   const reader = new CsvReader(input, opts.file);
 
