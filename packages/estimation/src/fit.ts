@@ -20,6 +20,7 @@ import { chiSquare1Sf, normalQuantile, twoSidedPValue } from "./distributions.js
 import { EstimationError } from "./errors.js";
 import { firstNonFinite } from "./finite.js";
 import { makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
+import { defaultFitThreads, MAX_FIT_THREADS, releaseRowThreads } from "./glm/row-threads.js";
 import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
 import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinHalfDeviance, negbinSaturated, type NegbinResult } from "./glm/negbin.js";
@@ -38,13 +39,25 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) {
     throw new EstimationError("INVALID_INPUT", `maxIterations must be a positive integer, got ${maxIterations}`, { column: "maxIterations" });
   }
+  const threads = spec.threads ?? defaultFitThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_FIT_THREADS)) {
+    throw new EstimationError("INVALID_INPUT", `threads must be a whole number from 1 to ${MAX_FIT_THREADS}, got ${threads}`, { column: "threads" });
+  }
+  try {
+    return fitWithThreads(data, spec, maxIterations, threads);
+  } finally {
+    releaseRowThreads();
+  }
+}
+
+function fitWithThreads(data: Table, spec: ModelSpec, maxIterations: number, threads: number): FitResult {
   const design = buildDesign(data, spec);
   const seType: SeType = spec.seType ?? "oim";
   const level = spec.confidenceLevel ?? 0.95;
   const warnings: FitWarning[] = [...design.warnings];
   const { n, p } = design;
   const nObs = design.nObs;
-  const gd = makeGlmData(design.x, p, design.y, design.w, design.offset);
+  const gd = makeGlmData(design.x, p, design.y, design.w, design.offset, threads);
 
   // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
   const pois = fitPoisson(gd, maxIterations);

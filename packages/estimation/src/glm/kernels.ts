@@ -157,8 +157,15 @@ export interface RowPassSpec {
    * (score weight) and, with `cross`, `c`; and may add to the accumulators s0, s1, s2.
    */
   code: string;
-  /** Functions the snippet calls (bound when the pass is generated). */
-  helpers?: Record<string, (...args: number[]) => number>;
+  /**
+   * Functions the snippet calls. Their source (`Function.prototype.toString`) is compiled into the
+   * pass, so that a worker thread can compile the very same pass from text (see row-threads.ts):
+   * they must be self-contained named function declarations, using only their arguments, `Math`,
+   * each other and `constants`.
+   */
+  helpers?: ((...args: number[]) => number)[];
+  /** Module constants the helpers read, declared before them. */
+  constants?: Record<string, number>;
 }
 
 /**
@@ -185,9 +192,17 @@ export type RowPass = (
   acc: Float64Array,
 ) => void;
 
-const passCache = new Map<string, RowPass>();
+/** A generated pass with its cache key and the source it was compiled from (for worker threads). */
+export interface RowPassCode {
+  key: string;
+  /** Body of a function without parameters that returns the pass: `new Function(source)()`. */
+  source: string;
+  pass: RowPass;
+}
 
-function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
+const passCache = new Map<string, RowPassCode>();
+
+function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): string {
   const unrolled = p <= MAX_UNROLLED || interceptOnly;
   const usesX = !interceptOnly;
   const L: string[] = [];
@@ -250,10 +265,17 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
     }
   }
   L.push(`acc[0] += s0; acc[1] += s1; acc[2] += s2;`);
-  const helpers = spec.helpers ?? {};
+  const prelude = [
+    ...Object.entries(spec.constants ?? {}).map(([name, value]) => `const ${name} = ${String(value)};`),
+    ...(spec.helpers ?? []).map((f) => f.toString()),
+  ];
   const args = "x, start, end, y, w, offset, expOffset, beta, eta, mu, prm, g, h, stride, g2, acc";
-  const factory = new Function(...Object.keys(helpers), `return function rowPass(${args}) {\n${L.join("\n")}\n};`);
-  return factory(...Object.values(helpers)) as RowPass;
+  return `"use strict";\n${prelude.join("\n")}\nreturn function rowPass(${args}) {\n${L.join("\n")}\n};`;
+}
+
+/** Compiles a pass from its source (the same on the main thread and on worker threads). */
+export function compileRowPass(source: string): RowPass {
+  return new Function(source)() as RowPass;
 }
 
 /**
@@ -261,12 +283,13 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
  * is a column of ones that is not stored (x is not read; needs expOffset for "compute").
  * Without `hasOffset` the offset is 0 and not read.
  */
-export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
+export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPassCode {
   const key = `${spec.name}:${spec.eta}:${p}:${interceptOnly ? 1 : 0}:${hasOffset ? 1 : 0}`;
-  let pass = passCache.get(key);
-  if (pass === undefined) {
-    pass = generateRowPass(p, spec, interceptOnly, hasOffset);
-    passCache.set(key, pass);
+  let code = passCache.get(key);
+  if (code === undefined) {
+    const source = rowPassSource(p, spec, interceptOnly, hasOffset);
+    code = { key, source, pass: compileRowPass(source) };
+    passCache.set(key, code);
   }
-  return pass;
+  return code;
 }

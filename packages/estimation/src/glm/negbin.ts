@@ -155,7 +155,7 @@ if (v >= ${K_SERIES_BELOW}) {
 }
 s1 += wi * (a2 * kv - yi * mi * inv);
 s2 -= wi * (a3 * nv + yi * mi * mi * inv * inv);`;
-const ALPHA_HELPERS = { kTerm: (v: number) => kTerm(v), nTerm: (v: number, k: number) => nTerm(v, k) };
+const ALPHA_HELPERS: Pick<RowPassSpec, "helpers" | "constants"> = { helpers: [kTerm, nTerm], constants: { K_SERIES_BELOW } };
 /** Log-likelihood term w (y eta - (y + theta) log(1 + alpha mu)) (a1 = theta), and the alpha row parts. */
 const NB2_LL: RowPassSpec = {
   name: "negbin2-ll",
@@ -163,7 +163,7 @@ const NB2_LL: RowPassSpec = {
   gram: false,
   cross: false,
   code: `const v = a0 * mi; const l = Math.log1p(v); s0 += wi * (yi * ei - (yi + a1) * l); const inv = 1 / (1 + v);${NB_ALPHA_ROW}`,
-  helpers: ALPHA_HELPERS,
+  ...ALPHA_HELPERS,
 };
 /**
  * Per row at d.mu (a0 = alpha): score weight d l/d eta into r; information weight -d2 l/d eta2
@@ -184,7 +184,7 @@ const NB2_AT_MU_FULL: RowPassSpec = {
   gram: true,
   cross: true,
   code: `${NB_BETA_ROW}\n${NB_CROSS_ROW}\nconst l = Math.log1p(v);${NB_ALPHA_ROW}`,
-  helpers: ALPHA_HELPERS,
+  ...ALPHA_HELPERS,
 };
 /** Derivatives in beta only (alpha held fixed). */
 const NB2_BETA_AT_MU: RowPassSpec = { name: "negbin2-beta", eta: "read", gram: true, cross: false, code: NB_BETA_ROW };
