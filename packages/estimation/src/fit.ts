@@ -403,15 +403,20 @@ function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Arra
   return v;
 }
 
+/**
+ * sum w (y - mu)^2 / (mu (1 + alpha mu)) (a0 = alpha). mu can underflow to 0 only where y = 0
+ * (else the likelihood is -Inf); the term's limit is 0.
+ */
+const PEARSON: RowPassSpec = {
+  name: "pearson",
+  eta: "read",
+  gram: false,
+  cross: false,
+  code: "if (mi > 0) { const e = yi - mi; s0 += (wi * e * e) / (mi * (1 + a0 * mi)); }",
+};
+
 function pearsonAt(gd: GlmData, alpha: number): number {
-  const { n, y, w, mu } = gd;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const e = y[i]! - mu[i]!;
-    // mu can underflow to 0 only where y = 0 (else the likelihood is -Inf); the term's limit is 0.
-    if (mu[i]! > 0) s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
-  }
-  return s;
+  return runRowPass(gd, PEARSON, null, [alpha], new Float64Array(0), new Float64Array(0), 0)[0]!;
 }
 
 /** VIF_j = diagonal of the inverse correlation matrix of the estimable predictors. */

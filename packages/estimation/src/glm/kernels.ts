@@ -220,7 +220,8 @@ function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, has
   }
   L.push(`for (let i = start, o = start * ${usesX ? p : 1}; i < end; i++, o += ${usesX ? p : 1}) {`);
   L.push(`const yi = y[i], wi = w[i], oi = ${hasOffset ? "offset[i]" : "0"};`);
-  if (unrolled) {
+  // A pass that neither computes eta nor accumulates over columns does not read the design.
+  if (unrolled && (gram || spec.eta === "compute")) {
     if (usesX) for (let j = 0; j < p; j++) L.push(`const _x${j} = x[o + ${j}];`);
     else L.push(`const _x0 = 1;`);
   }
