@@ -10,4 +10,4 @@ export { predict, probAtLeastOne } from "./predict.js";
 export { applyInterventions } from "./scenario.js";
 export { simulateScenario, probAtLeastOneDerivatives } from "./scenario.js";
 export { createRng, multivariateNormal, covarianceFactor, type Rng } from "./rng.js";
-export { defaultFitThreads, MAX_FIT_THREADS } from "./glm/row-threads.js";
+export { defaultFitThreads, fitThreadStats, MAX_FIT_THREADS } from "./glm/row-threads.js";

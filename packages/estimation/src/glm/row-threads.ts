@@ -330,6 +330,11 @@ export function rowThreads(): RowThreads {
   return pool;
 }
 
+/** This thread's row-pass workers, passes sent to them and blocks they did (diagnostics, tests). */
+export function fitThreadStats(): { workers: number; jobs: number; workerBlocks: number } {
+  return { workers: pool?.workerCount ?? 0, jobs: pool?.jobs ?? 0, workerBlocks: pool?.workerBlocks ?? 0 };
+}
+
 /** After a fit: lets idle workers free the fit's shared buffers. */
 export function releaseRowThreads(): void {
   pool?.release();
