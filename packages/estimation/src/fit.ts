@@ -431,6 +431,16 @@ function computeVif(design: Design): Vif[] {
     .filter((v) => Number.isFinite(v.vif));
 }
 
+/** sum w x mu (into g), sum w (s0) and sum w mu (s1) at the fitted means. */
+const MEAN_EFFECT_SUMS: RowPassSpec = {
+  name: "mean-effect-sums",
+  eta: "read",
+  gram: true,
+  scoreOnly: true,
+  cross: false,
+  code: "r = wi * mi; s0 += wi; s1 += r;",
+};
+
 /** AME_j = mean_w(beta_j mu_i) with delta-method SEs (gradient mean(1[j=k] mu + beta_j mu x_k)). */
 function averageMarginalEffects(
   gd: GlmData,
@@ -439,17 +449,11 @@ function averageMarginalEffects(
   v: Float64Array,
   zq: number,
 ): MarginalEffect[] {
-  const { n, p, x, w, mu } = gd;
-  let wSum = 0;
-  let muBar = 0;
+  const p = gd.p;
   const muZ = new Float64Array(p);
-  for (let i = 0, o = 0; i < n; i++, o += p) {
-    const wm = w[i]! * mu[i]!;
-    wSum += w[i]!;
-    muBar += wm;
-    for (let j = 0; j < p; j++) muZ[j] = muZ[j]! + wm * x[o + j]!;
-  }
-  muBar /= wSum;
+  const sums = runRowPass(gd, MEAN_EFFECT_SUMS, null, [], muZ, new Float64Array(0), 0);
+  const wSum = sums[0]!;
+  const muBar = sums[1]! / wSum;
   // mean_w(mu x_k) in original units: x = c + s z.
   const muX = new Float64Array(p);
   for (let j = 0; j < p; j++) {

@@ -151,6 +151,8 @@ export interface RowPassSpec {
   gram: boolean;
   /** Accumulate g2 += x c (the snippet sets c). */
   cross: boolean;
+  /** With `gram`: accumulate g only, not h (wt unused). */
+  scoreOnly?: boolean;
   /**
    * Per-row JavaScript. In scope: i, yi, wi, oi (offset), ei and mi (eta and mu, unless eta is
    * "none"), parameters a0..a3, the helper functions by name. It sets `wt` (Hessian weight), `r`
@@ -211,11 +213,12 @@ function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, has
   if (spec.eta === "compute" && usesX && unrolled) for (let j = 0; j < p; j++) L.push(`const _b${j} = +beta[${j}];`);
   if (spec.eta === "compute" && !usesX) L.push(`const _b0 = +beta[0]; const _eb0 = Math.exp(_b0);`);
   const gram = spec.gram;
+  const hess = gram && spec.scoreOnly !== true;
   if (unrolled && gram) {
     for (let j = 0; j < p; j++) {
       L.push(`let _g${j} = 0;`);
       if (spec.cross) L.push(`let _q${j} = 0;`);
-      for (let l = j; l < p; l++) L.push(`let _h${j}_${l} = 0;`);
+      if (hess) for (let l = j; l < p; l++) L.push(`let _h${j}_${l} = 0;`);
     }
   }
   L.push(`for (let i = start, o = start * ${usesX ? p : 1}; i < end; i++, o += ${usesX ? p : 1}) {`);
@@ -246,6 +249,7 @@ function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, has
     for (let j = 0; j < p; j++) {
       L.push(`_g${j} += _x${j} * r;`);
       if (spec.cross) L.push(`_q${j} += _x${j} * c;`);
+      if (!hess) continue;
       L.push(`const _t${j} = wt * _x${j};`);
       for (let l = j; l < p; l++) L.push(`_h${j}_${l} += _t${j} * _x${l};`);
     }
@@ -253,8 +257,10 @@ function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, has
     L.push(`for (let j = 0; j < ${p}; j++) {`);
     L.push(`const xj = x[o + j]; g[j] += xj * r;`);
     if (spec.cross) L.push(`g2[j] += xj * c;`);
-    L.push(`const t = wt * xj; const base = j * stride;`);
-    L.push(`for (let l = j; l < ${p}; l++) h[base + l] += t * x[o + l];`);
+    if (hess) {
+      L.push(`const t = wt * xj; const base = j * stride;`);
+      L.push(`for (let l = j; l < ${p}; l++) h[base + l] += t * x[o + l];`);
+    }
     L.push(`}`);
   }
   L.push(`}`);
@@ -262,7 +268,7 @@ function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, has
     for (let j = 0; j < p; j++) {
       L.push(`g[${j}] += _g${j};`);
       if (spec.cross) L.push(`g2[${j}] += _q${j};`);
-      for (let l = j; l < p; l++) L.push(`h[${j} * stride + ${l}] += _h${j}_${l};`);
+      if (hess) for (let l = j; l < p; l++) L.push(`h[${j} * stride + ${l}] += _h${j}_${l};`);
     }
   }
   L.push(`acc[0] += s0; acc[1] += s1; acc[2] += s2;`);
