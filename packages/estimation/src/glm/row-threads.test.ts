@@ -149,7 +149,7 @@ describe("thread settings", () => {
     expect(defaultFitThreads({ GOVDIFFUSION_FIT_THREADS: " 1 " })).toBe(1);
     expect(defaultFitThreads({})).toBe(Math.min(64, availableParallelism()));
     for (const bad of ["0", "two", "2.5", "65"]) {
-      expect(() => defaultFitThreads({ GOVDIFFUSION_FIT_THREADS: bad })).toThrow(`GOVDIFFUSION_FIT_THREADS must be a whole number from 1 to 64, got "${bad}"`);
+      expect(() => defaultFitThreads({ GOVDIFFUSION_FIT_THREADS: bad })).toThrow(`GOVDIFFUSION_FIT_THREADS must be an integer from 1 to 64, got "${bad}"`);
     }
   });
 });

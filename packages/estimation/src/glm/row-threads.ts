@@ -46,7 +46,7 @@ export function defaultFitThreads(env: Record<string, string | undefined> = proc
   if (raw === undefined || raw.trim() === "") return Math.max(1, Math.min(MAX_FIT_THREADS, availableParallelism()));
   const v = Number(raw.trim());
   if (!Number.isInteger(v) || v < 1 || v > MAX_FIT_THREADS) {
-    throw new Error(`GOVDIFFUSION_FIT_THREADS must be a whole number from 1 to ${MAX_FIT_THREADS}, got "${raw}"`);
+    throw new Error(`GOVDIFFUSION_FIT_THREADS must be an integer from 1 to ${MAX_FIT_THREADS}, got "${raw}"`);
   }
   return v;
 }
