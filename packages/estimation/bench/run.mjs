@@ -5,6 +5,7 @@
 // the fit is timed, after reading the CSV) and prints the ratios.
 import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
+import { Worker } from "node:worker_threads";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -74,6 +75,33 @@ const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const load = () => loadavg().map((v) => v.toFixed(1)).join(" ");
 const loadAtStart = load();
 console.log(`${availableParallelism()} cores; load average ${loadAtStart} (1, 5, 15 min)`);
+
+/**
+ * How much two threads can gain on this machine right now: the same fixed compute loop on one
+ * worker thread, then on two at once; 2.0x means two free cores, 1.0x means the process gets one
+ * core's worth (a loaded machine: Linux's autogroup scheduling shares the CPU per session, not per
+ * thread). Printed with the results, since the threaded figures mean little below ~1.6x.
+ */
+async function parallelCapacity() {
+  const src = `const { parentPort } = require("node:worker_threads");
+let s = 0; for (let i = 0; i < 4e7; i++) s += Math.sqrt(i);
+parentPort.postMessage(s);`;
+  const run = (k) => {
+    const t0 = performance.now();
+    return Promise.all(
+      Array.from({ length: k }, () => new Promise((resolve, reject) => {
+        const w = new Worker(src, { eval: true });
+        w.once("message", () => resolve(w.terminate()));
+        w.once("error", reject);
+      })),
+    ).then(() => performance.now() - t0);
+  };
+  const one = Math.min(await run(1), await run(1));
+  const two = Math.min(await run(2), await run(2));
+  return (2 * one) / two;
+}
+const capacityAtStart = await parallelCapacity();
+console.log(`parallel capacity ${capacityAtStart.toFixed(2)}x (2 threads' work per unit of time, against 1)`);
 const dir = hasR || hasSm ? mkdtempSync(join(tmpdir(), "estimation-bench-")) : null;
 const results = [];
 try {
@@ -159,3 +187,4 @@ console.log(
     "R: MASS::glm.nb / glm(poisson), default control; sm: statsmodels NegativeBinomial(newton) / GLM(Poisson). Same data, same run.",
 );
 console.log(`load average at start ${loadAtStart}, at end ${load()} (1, 5, 15 min)`);
+console.log(`parallel capacity at start ${capacityAtStart.toFixed(2)}x, at end ${(await parallelCapacity()).toFixed(2)}x`);
