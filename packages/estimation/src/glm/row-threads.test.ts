@@ -117,6 +117,19 @@ describe("row passes on worker threads", () => {
     }
   });
 
+  it("workers that died between fits cost nothing but their share: same results, no wait", async () => {
+    const one = fitWith(data, nb, 1);
+    fitWith(data, nb, 3); // makes sure two workers exist
+    await rowThreads().terminateWorkers();
+    // Posting to a dead worker is a no-op and it never claims a block, so the caller does them all
+    // (whether or not the exit events have been handled yet).
+    expect(bitDifferences(fitWith(data, nb, 3), one)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // lets the exit events arrive
+    const blocks = rowThreads().workerBlocks;
+    expect(bitDifferences(fitWith(data, nb, 3), one)).toEqual([]);
+    expect(rowThreads().workerBlocks).toBe(blocks);
+  });
+
   it("small fits run on the calling thread: no job reaches a worker", () => {
     const small = bigData(BLOCKED_MIN_ROWS - 1, 3, 14);
     const pool = rowThreads();
