@@ -1,14 +1,16 @@
 // One size, one family, in its own process so that maxRSS is the peak of this fit alone.
-// Usage: node --expose-gc bench/fit-one.mjs <n> <poisson|negbin2> <repeats>
+// Usage: node --expose-gc bench/fit-one.mjs <n> <poisson|negbin2> <repeats> [threads]
+// (threads: the fit's `threads` option; default GOVDIFFUSION_FIT_THREADS or the machine's cores)
 // Prints one JSON line.
-import { fitCountModel } from "../dist/index.js";
+import { defaultFitThreads, fitCountModel } from "../dist/index.js";
 import { PREDICTORS, syntheticNb2 } from "./data.mjs";
 
-const [nArg, family, repeatsArg = "1"] = process.argv.slice(2);
+const [nArg, family, repeatsArg = "1", threadsArg] = process.argv.slice(2);
 const n = Number(nArg);
 const repeats = Number(repeatsArg);
+const threads = threadsArg === undefined ? defaultFitThreads() : Number(threadsArg);
 const data = syntheticNb2(n);
-const spec = { family, outcome: "y", predictors: PREDICTORS };
+const spec = { family, outcome: "y", predictors: PREDICTORS, threads };
 
 const gc = globalThis.gc ?? (() => {});
 gc();
@@ -31,6 +33,7 @@ console.log(
     n,
     family,
     repeats,
+    threads,
     medianMs: times[Math.floor((times.length - 1) / 2)],
     minMs: times[0],
     converged: fit.converged,

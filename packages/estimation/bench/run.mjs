@@ -4,6 +4,8 @@
 // /usr/bin/python3 with statsmodels are present, fits the same data there in the same run (only
 // the fit is timed, after reading the CSV) and prints the ratios.
 import { execFileSync } from "node:child_process";
+import { availableParallelism, loadavg } from "node:os";
+import { Worker } from "node:worker_threads";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -70,6 +72,36 @@ function writeCsv(path, data, n) {
 }
 
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const load = () => loadavg().map((v) => v.toFixed(1)).join(" ");
+const loadAtStart = load();
+console.log(`${availableParallelism()} cores; load average ${loadAtStart} (1, 5, 15 min)`);
+
+/**
+ * How much two threads can gain on this machine right now: the same fixed compute loop on one
+ * worker thread, then on two at once; 2.0x means two free cores, 1.0x means the process gets one
+ * core's worth (a loaded machine: Linux's autogroup scheduling shares the CPU per session, not per
+ * thread). Printed with the results, since the threaded figures mean little below ~1.6x.
+ */
+async function parallelCapacity() {
+  const src = `const { parentPort } = require("node:worker_threads");
+let s = 0; for (let i = 0; i < 4e7; i++) s += Math.sqrt(i);
+parentPort.postMessage(s);`;
+  const run = (k) => {
+    const t0 = performance.now();
+    return Promise.all(
+      Array.from({ length: k }, () => new Promise((resolve, reject) => {
+        const w = new Worker(src, { eval: true });
+        w.once("message", () => resolve(w.terminate()));
+        w.once("error", reject);
+      })),
+    ).then(() => performance.now() - t0);
+  };
+  const one = Math.min(await run(1), await run(1));
+  const two = Math.min(await run(2), await run(2));
+  return (2 * one) / two;
+}
+const capacityAtStart = await parallelCapacity();
+console.log(`parallel capacity ${capacityAtStart.toFixed(2)}x (2 threads' work per unit of time, against 1)`);
 const dir = hasR || hasSm ? mkdtempSync(join(tmpdir(), "estimation-bench-")) : null;
 const results = [];
 try {
@@ -80,13 +112,17 @@ try {
       writeCsv(csv, syntheticNb2(n), n);
     }
     for (const family of FAMILIES) {
-      const ours = lastJsonLine(
-        execFileSync(process.execPath, ["--expose-gc", join(here, "fit-one.mjs"), String(n), family, String(repeatsFor(n, false))], {
-          encoding: "utf8",
-          maxBuffer: 1 << 20,
-        }),
-      );
-      const row = { n, family, ours, r: null, sm: null };
+      const fitOne = (...threads) =>
+        lastJsonLine(
+          execFileSync(process.execPath, ["--expose-gc", join(here, "fit-one.mjs"), String(n), family, String(repeatsFor(n, false)), ...threads], {
+            encoding: "utf8",
+            maxBuffer: 1 << 20,
+          }),
+        );
+      // Default threads (the machine's cores, or GOVDIFFUSION_FIT_THREADS), and one thread.
+      const ours = fitOne();
+      const ours1 = ours.threads === 1 ? ours : fitOne("1");
+      const row = { n, family, ours, ours1, r: null, sm: null };
       if (hasR) {
         row.r = lastJsonLine(
           execFileSync("Rscript", [join(here, "fit-r.R"), csv, family, String(repeatsFor(n, true))], { encoding: "utf8", timeout: 1_800_000 }),
@@ -109,7 +145,8 @@ try {
         row.sm ? `statsmodels ${row.sm.medianMs.toFixed(0)} ms (logLik ${ll(row.sm)})` : null,
       ].filter(Boolean);
       console.log(
-        `n=${n} ${family}: ${o.medianMs.toFixed(1)} ms (median of ${o.repeats}), ${o.iterations} iterations, ` +
+        `n=${n} ${family}: ${o.medianMs.toFixed(1)} ms (median of ${o.repeats}, ${o.threads} threads; ` +
+          `${row.ours1.medianMs.toFixed(1)} ms on 1), ${o.iterations} iterations, ` +
           `alpha ${o.alpha === null ? "-" : o.alpha.toFixed(4)}, logLik ${ll(o)}, peak RSS +${mb(o.peakRssDelta)} MB` +
           (extra.length ? `; ${extra.join(", ")}` : ""),
       );
@@ -119,13 +156,15 @@ try {
   if (dir !== null) rmSync(dir, { recursive: true, force: true });
 }
 
-const header = ["n", "family", "ours ms", "iter", "peak RSS +MB", "X copy MB", "RSS/X", "heap +MB", "bufs +MB", "R ms", "R/ours", "sm ms", "sm/ours"];
-const table = results.map(({ n, family, ours, r, sm }) => {
+const header = ["n", "family", "ours ms", "1 thr ms", "thr x", "iter", "peak RSS +MB", "X copy MB", "RSS/X", "heap +MB", "bufs +MB", "R ms", "R/ours", "sm ms", "sm/ours"];
+const table = results.map(({ n, family, ours, ours1, r, sm }) => {
   const xBytes = n * P * 8;
   return [
     n.toExponential(0),
     family,
     ours.medianMs.toFixed(1),
+    ours1.medianMs.toFixed(1),
+    (ours1.medianMs / ours.medianMs).toFixed(2) + "x",
     String(ours.iterations),
     mb(ours.peakRssDelta),
     mb(xBytes),
@@ -143,7 +182,9 @@ const line = (cells) => cells.map((c, j) => (j < 2 ? c.padEnd(widths[j]) : c.pad
 console.log("\n" + line(header));
 for (const row of table) console.log(line(row));
 console.log(
-  "\nours: median fit time; peak RSS + = maxRSS of the child minus its RSS with the data loaded; " +
+  `\nours: median fit time with ${results[0]?.ours.threads ?? "-"} threads (1 thr: with threads = 1; thr x = 1 thr / ours); peak RSS + = maxRSS of the child minus its RSS with the data loaded; ` +
     "heap/bufs + = retained right after the first fit; X copy = n x 9 doubles. " +
     "R: MASS::glm.nb / glm(poisson), default control; sm: statsmodels NegativeBinomial(newton) / GLM(Poisson). Same data, same run.",
 );
+console.log(`load average at start ${loadAtStart}, at end ${load()} (1, 5, 15 min)`);
+console.log(`parallel capacity at start ${capacityAtStart.toFixed(2)}x, at end ${(await parallelCapacity()).toFixed(2)}x`);

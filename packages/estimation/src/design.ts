@@ -11,6 +11,7 @@ import { formatRows, numericColumn, rowCount } from "./columns.js";
 import { EstimationError } from "./errors.js";
 import { confidenceLevelProblem } from "./predict.js";
 import { crossProductKernel, designWriter } from "./glm/kernels.js";
+import { rowArray } from "./glm/row-threads.js";
 import type { FitWarning, ModelSpec, Table } from "./types.js";
 
 export const INTERCEPT_TERM = "(Intercept)";
@@ -88,7 +89,8 @@ function weightedMoments(col: Float64Array, w: Float64Array, wSum: number): { c:
 /** Row-major [1, (x_j - c_j) / s_j ...] (no leading 1 without an intercept). */
 function scaledDesign(cols: Float64Array[], n: number, center: Float64Array, scale: Float64Array, intercept: boolean): Float64Array {
   const m = cols.length;
-  const x = new Float64Array(n * (m + (intercept ? 1 : 0)));
+  // Shared memory when large, so that the row passes can run on several threads without a copy.
+  const x = rowArray(n, m + (intercept ? 1 : 0));
   const inv = scale.map((v) => 1 / v);
   // Row by row: one sequential pass over the design instead of one strided pass per column.
   designWriter(m, intercept)(x, n, cols, center, inv);
@@ -152,7 +154,7 @@ function selectUsedRows(complete: Uint8Array, wAll: Float64Array | null): { used
 }
 
 function gather(col: Float64Array, rows: readonly number[]): Float64Array {
-  const out = new Float64Array(rows.length);
+  const out = rowArray(rows.length);
   for (let r = 0; r < rows.length; r++) out[r] = col[rows[r]!]!;
   return out;
 }
@@ -245,7 +247,7 @@ export function buildDesign(data: Table, spec: ModelSpec): Design {
   // (they are only read), so large inputs are not duplicated.
   const allUsed = n === total;
   const y = allUsed ? yAll : gather(yAll, usedRows);
-  const w = wAll === null ? new Float64Array(n).fill(1) : gather(wAll, usedRows);
+  const w = wAll === null ? rowArray(n).fill(1) : gather(wAll, usedRows);
   const offset = offAll === null ? null : gather(offAll, usedRows);
   if (offset !== null && spec.exposure !== undefined) for (let r = 0; r < n; r++) offset[r] = Math.log(offset[r]!);
   if (offset !== null) {

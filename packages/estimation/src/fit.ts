@@ -22,6 +22,7 @@ import { studentQuantile, studentTwoSidedPValue } from "./student-t.js";
 import { EstimationError } from "./errors.js";
 import { firstNonFinite } from "./finite.js";
 import { makeGlmData, runRowPass, type GlmData } from "./glm/common.js";
+import { defaultFitThreads, MAX_FIT_THREADS, releaseRowThreads } from "./glm/row-threads.js";
 import type { RowPassSpec } from "./glm/kernels.js";
 import { nullModels } from "./glm/null-model.js";
 import { alphaScoreAtZero, fitNegbin, momentAlpha, negbinHalfDeviance, negbinSaturated, type NegbinResult } from "./glm/negbin.js";
@@ -40,13 +41,25 @@ export function fitCountModel(data: Table, spec: ModelSpec): FitResult {
   if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) {
     throw new EstimationError("INVALID_INPUT", `maxIterations must be a positive integer, got ${maxIterations}`, { column: "maxIterations" });
   }
+  const threads = spec.threads ?? defaultFitThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_FIT_THREADS)) {
+    throw new EstimationError("INVALID_INPUT", `threads must be a whole number from 1 to ${MAX_FIT_THREADS}, got ${threads}`, { column: "threads" });
+  }
+  try {
+    return fitWithThreads(data, spec, maxIterations, threads);
+  } finally {
+    releaseRowThreads();
+  }
+}
+
+function fitWithThreads(data: Table, spec: ModelSpec, maxIterations: number, threads: number): FitResult {
   const design = buildDesign(data, spec);
   const seType: SeType = spec.seType ?? "oim";
   const level = spec.confidenceLevel ?? 0.95;
   const warnings: FitWarning[] = [...design.warnings];
   const { n, p } = design;
   const nObs = design.nObs;
-  const gd = makeGlmData(design.x, p, design.y, design.w, design.offset);
+  const gd = makeGlmData(design.x, p, design.y, design.w, design.offset, threads);
 
   // Poisson fit: the answer for family poisson, the start (and LR baseline) for NB2.
   const pois = fitPoisson(gd, maxIterations);
@@ -427,15 +440,20 @@ function sandwich(gd: GlmData, design: Design, alpha: number, bread: Float64Arra
   return v;
 }
 
+/**
+ * sum w (y - mu)^2 / (mu (1 + alpha mu)) (a0 = alpha). mu can underflow to 0 only where y = 0
+ * (else the likelihood is -Inf); the term's limit is 0.
+ */
+const PEARSON: RowPassSpec = {
+  name: "pearson",
+  eta: "read",
+  gram: false,
+  cross: false,
+  code: "if (mi > 0) { const e = yi - mi; s0 += (wi * e * e) / (mi * (1 + a0 * mi)); }",
+};
+
 function pearsonAt(gd: GlmData, alpha: number): number {
-  const { n, y, w, mu } = gd;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const e = y[i]! - mu[i]!;
-    // mu can underflow to 0 only where y = 0 (else the likelihood is -Inf); the term's limit is 0.
-    if (mu[i]! > 0) s += (w[i]! * e * e) / (mu[i]! * (1 + alpha * mu[i]!));
-  }
-  return s;
+  return runRowPass(gd, PEARSON, null, [alpha], new Float64Array(0), new Float64Array(0), 0)[0]!;
 }
 
 /** VIF_j = diagonal of the inverse correlation matrix of the estimable predictors. */
@@ -450,6 +468,16 @@ function computeVif(design: Design): Vif[] {
     .filter((v) => Number.isFinite(v.vif));
 }
 
+/** sum w x mu (into g), sum w (s0) and sum w mu (s1) at the fitted means. */
+const MEAN_EFFECT_SUMS: RowPassSpec = {
+  name: "mean-effect-sums",
+  eta: "read",
+  gram: true,
+  scoreOnly: true,
+  cross: false,
+  code: "r = wi * mi; s0 += wi; s1 += r;",
+};
+
 /** AME_j = mean_w(beta_j mu_i) with delta-method SEs (gradient mean(1[j=k] mu + beta_j mu x_k)). */
 function averageMarginalEffects(
   gd: GlmData,
@@ -458,17 +486,11 @@ function averageMarginalEffects(
   v: Float64Array,
   zq: number,
 ): MarginalEffect[] {
-  const { n, p, x, w, mu } = gd;
-  let wSum = 0;
-  let muBar = 0;
+  const p = gd.p;
   const muZ = new Float64Array(p);
-  for (let i = 0, o = 0; i < n; i++, o += p) {
-    const wm = w[i]! * mu[i]!;
-    wSum += w[i]!;
-    muBar += wm;
-    for (let j = 0; j < p; j++) muZ[j] = muZ[j]! + wm * x[o + j]!;
-  }
-  muBar /= wSum;
+  const sums = runRowPass(gd, MEAN_EFFECT_SUMS, null, [], muZ, new Float64Array(0), 0);
+  const wSum = sums[0]!;
+  const muBar = sums[1]! / wSum;
   // mean_w(mu x_k) in original units: x = c + s z.
   const muX = new Float64Array(p);
   for (let j = 0; j < p; j++) {

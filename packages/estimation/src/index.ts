@@ -21,3 +21,4 @@ export { projectMeanField, projectMonteCarlo, MAX_HORIZON, type ProjectionInput,
 export { countQuantile } from "./diffusion/count-quantile.js";
 export { allocateBudget, allocationGradient, allocationObjective, type AllocationProblem, type AllocationOptions } from "./diffusion/budget.js";
 export { solveTarget, solveTargetWithUncertainty, type TargetProblem, type TargetSolution } from "./diffusion/inverse.js";
+export { defaultFitThreads, fitThreadStats, MAX_FIT_THREADS } from "./glm/row-threads.js";

@@ -39,6 +39,12 @@ export interface ModelSpec {
   onRankDeficient?: "drop" | "error";
   /** Default 200. */
   maxIterations?: number;
+  /**
+   * Threads for the row passes of large fits (from 65,536 used rows; smaller fits run on the
+   * calling thread). Default GOVDIFFUSION_FIT_THREADS, else os.availableParallelism(). An
+   * execution setting: results are bit-for-bit the same for every value.
+   */
+  threads?: number;
 }
 
 export type WarningCode =

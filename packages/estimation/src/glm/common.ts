@@ -5,6 +5,7 @@
 import { lgamma } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
 import { rowPass, type RowPassSpec } from "./kernels.js";
+import { BLOCKED_MIN_ROWS, ROW_BLOCK, rowArray, rowThreads, sharedCopy } from "./row-threads.js";
 
 export interface GlmData {
   n: number;
@@ -38,10 +39,32 @@ export interface GlmData {
    * log(1 + alpha mu) at hand) at `point` and `alpha`, for the derivative pass at the same point.
    */
   alphaRowSums: { point: number; alpha: number; s1: number; s2: number } | null;
+  /**
+   * Threads for the row passes when n >= BLOCKED_MIN_ROWS (see row-threads.ts); the results do
+   * not depend on it.
+   */
+  threads: number;
 }
 
-export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Float64Array, offset: Float64Array | null): GlmData {
+/**
+ * With threads > 1 on large data the per-row arrays are moved to shared memory (a copy only for
+ * those not already there: buildDesign allocates large designs in shared memory).
+ */
+export function makeGlmData(
+  x: Float64Array,
+  p: number,
+  y: Float64Array,
+  w: Float64Array,
+  offset: Float64Array | null,
+  threads = 1,
+): GlmData {
   const n = y.length;
+  if (threads > 1 && n >= BLOCKED_MIN_ROWS) {
+    x = sharedCopy(x);
+    y = sharedCopy(y);
+    w = sharedCopy(w);
+    offset = offset === null ? null : sharedCopy(offset);
+  }
   const { groupValues, groupWeights } = groupOutcomes(y, w);
   let lgammaY1 = 0;
   for (let g = 0; g < groupValues.length; g++) lgammaY1 += groupWeights[g]! * lgamma(groupValues[g]! + 1);
@@ -55,11 +78,12 @@ export function makeGlmData(x: Float64Array, p: number, y: Float64Array, w: Floa
     groupValues,
     groupWeights,
     lgammaY1,
-    eta: new Float64Array(n),
-    mu: new Float64Array(n),
+    eta: rowArray(n),
+    mu: rowArray(n),
     expOffset: null,
     point: 0,
     alphaRowSums: null,
+    threads,
   };
 }
 
@@ -105,12 +129,12 @@ function groupOutcomes(y: Float64Array, w: Float64Array): { groupValues: Float64
  */
 export function interceptOnly(d: GlmData): GlmData {
   const n = d.n;
-  const expOffset = new Float64Array(n);
+  const expOffset = rowArray(n);
   let offset: Float64Array | null = null;
   if (d.offset !== null) {
     let shift = -Infinity;
     for (let i = 0; i < n; i++) shift = Math.max(shift, d.offset[i]!);
-    offset = new Float64Array(n);
+    offset = rowArray(n);
     for (let i = 0; i < n; i++) offset[i] = d.offset[i]! - shift;
   }
   for (let i = 0; i < n; i++) expOffset[i] = offset === null ? 1 : Math.exp(offset[i]!);
@@ -119,8 +143,8 @@ export function interceptOnly(d: GlmData): GlmData {
     offset,
     x: new Float64Array(0), // the intercept-only passes never read the design
     p: 1,
-    eta: new Float64Array(n),
-    mu: new Float64Array(n),
+    eta: rowArray(n),
+    mu: rowArray(n),
     expOffset,
     point: 0,
     alphaRowSums: null,
@@ -140,13 +164,20 @@ export function runRowPass(
   stride: number,
   g2: Float64Array | null = null,
 ): Float64Array {
-  const pass = rowPass(d.p, spec, d.expOffset !== null, d.offset !== null);
+  const code = rowPass(d.p, spec, d.expOffset !== null, d.offset !== null);
   if (spec.eta === "compute") d.point++;
   const acc = new Float64Array(3);
+  const n = d.n;
+  if (n >= BLOCKED_MIN_ROWS) {
+    // Per-block sums added in block order, on d.threads threads (see row-threads.ts).
+    rowThreads().run(d, code, d.threads, beta ?? NO_PARAMS, prm, g, h, stride, g2, acc);
+    return acc;
+  }
   // In blocks of rows: V8 then optimises the generated function as a whole after the first few
   // blocks, instead of on-stack-replacing one long loop (slowly, for a large loop body) and
-  // deoptimising at its never-yet-run epilogue.
-  const n = d.n;
+  // deoptimising at its never-yet-run epilogue. Unrolled passes add each block's sums to g, h, g2
+  // and acc, in block order, exactly as the blocked path does.
+  const pass = code.pass;
   for (let start = 0; start < n; start += ROW_BLOCK) {
     pass(d.x, start, Math.min(n, start + ROW_BLOCK), d.y, d.w, d.offset, d.expOffset, beta ?? NO_PARAMS, d.eta, d.mu, prm, g, h, stride, g2, acc);
   }
@@ -154,7 +185,6 @@ export function runRowPass(
 }
 
 const NO_PARAMS = new Float64Array(0);
-const ROW_BLOCK = 4096;
 
 const PREDICTOR_ONLY: RowPassSpec = { name: "predictor", eta: "compute", gram: false, cross: false, code: "" };
 

@@ -151,14 +151,23 @@ export interface RowPassSpec {
   gram: boolean;
   /** Accumulate g2 += x c (the snippet sets c). */
   cross: boolean;
+  /** With `gram`: accumulate g only, not h (wt unused). */
+  scoreOnly?: boolean;
   /**
    * Per-row JavaScript. In scope: i, yi, wi, oi (offset), ei and mi (eta and mu, unless eta is
    * "none"), parameters a0..a3, the helper functions by name. It sets `wt` (Hessian weight), `r`
    * (score weight) and, with `cross`, `c`; and may add to the accumulators s0, s1, s2.
    */
   code: string;
-  /** Functions the snippet calls (bound when the pass is generated). */
-  helpers?: Record<string, (...args: number[]) => number>;
+  /**
+   * Functions the snippet calls. Their source (`Function.prototype.toString`) is compiled into the
+   * pass, so that a worker thread can compile the very same pass from text (see row-threads.ts):
+   * they must be self-contained named function declarations, using only their arguments, `Math`,
+   * each other and `constants`.
+   */
+  helpers?: ((...args: number[]) => number)[];
+  /** Module constants the helpers read, declared before them. */
+  constants?: Record<string, number>;
 }
 
 /**
@@ -185,9 +194,17 @@ export type RowPass = (
   acc: Float64Array,
 ) => void;
 
-const passCache = new Map<string, RowPass>();
+/** A generated pass with its cache key and the source it was compiled from (for worker threads). */
+export interface RowPassCode {
+  key: string;
+  /** Body of a function without parameters that returns the pass: `new Function(source)()`. */
+  source: string;
+  pass: RowPass;
+}
 
-function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
+const passCache = new Map<string, RowPassCode>();
+
+function rowPassSource(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): string {
   const unrolled = p <= MAX_UNROLLED || interceptOnly;
   const usesX = !interceptOnly;
   const L: string[] = [];
@@ -196,16 +213,18 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
   if (spec.eta === "compute" && usesX && unrolled) for (let j = 0; j < p; j++) L.push(`const _b${j} = +beta[${j}];`);
   if (spec.eta === "compute" && !usesX) L.push(`const _b0 = +beta[0]; const _eb0 = Math.exp(_b0);`);
   const gram = spec.gram;
+  const hess = gram && spec.scoreOnly !== true;
   if (unrolled && gram) {
     for (let j = 0; j < p; j++) {
       L.push(`let _g${j} = 0;`);
       if (spec.cross) L.push(`let _q${j} = 0;`);
-      for (let l = j; l < p; l++) L.push(`let _h${j}_${l} = 0;`);
+      if (hess) for (let l = j; l < p; l++) L.push(`let _h${j}_${l} = 0;`);
     }
   }
   L.push(`for (let i = start, o = start * ${usesX ? p : 1}; i < end; i++, o += ${usesX ? p : 1}) {`);
   L.push(`const yi = y[i], wi = w[i], oi = ${hasOffset ? "offset[i]" : "0"};`);
-  if (unrolled) {
+  // A pass that neither computes eta nor accumulates over columns does not read the design.
+  if (unrolled && (gram || spec.eta === "compute")) {
     if (usesX) for (let j = 0; j < p; j++) L.push(`const _x${j} = x[o + ${j}];`);
     else L.push(`const _x0 = 1;`);
   }
@@ -230,6 +249,7 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
     for (let j = 0; j < p; j++) {
       L.push(`_g${j} += _x${j} * r;`);
       if (spec.cross) L.push(`_q${j} += _x${j} * c;`);
+      if (!hess) continue;
       L.push(`const _t${j} = wt * _x${j};`);
       for (let l = j; l < p; l++) L.push(`_h${j}_${l} += _t${j} * _x${l};`);
     }
@@ -237,8 +257,10 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
     L.push(`for (let j = 0; j < ${p}; j++) {`);
     L.push(`const xj = x[o + j]; g[j] += xj * r;`);
     if (spec.cross) L.push(`g2[j] += xj * c;`);
-    L.push(`const t = wt * xj; const base = j * stride;`);
-    L.push(`for (let l = j; l < ${p}; l++) h[base + l] += t * x[o + l];`);
+    if (hess) {
+      L.push(`const t = wt * xj; const base = j * stride;`);
+      L.push(`for (let l = j; l < ${p}; l++) h[base + l] += t * x[o + l];`);
+    }
     L.push(`}`);
   }
   L.push(`}`);
@@ -246,14 +268,21 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
     for (let j = 0; j < p; j++) {
       L.push(`g[${j}] += _g${j};`);
       if (spec.cross) L.push(`g2[${j}] += _q${j};`);
-      for (let l = j; l < p; l++) L.push(`h[${j} * stride + ${l}] += _h${j}_${l};`);
+      if (hess) for (let l = j; l < p; l++) L.push(`h[${j} * stride + ${l}] += _h${j}_${l};`);
     }
   }
   L.push(`acc[0] += s0; acc[1] += s1; acc[2] += s2;`);
-  const helpers = spec.helpers ?? {};
+  const prelude = [
+    ...Object.entries(spec.constants ?? {}).map(([name, value]) => `const ${name} = ${String(value)};`),
+    ...(spec.helpers ?? []).map((f) => f.toString()),
+  ];
   const args = "x, start, end, y, w, offset, expOffset, beta, eta, mu, prm, g, h, stride, g2, acc";
-  const factory = new Function(...Object.keys(helpers), `return function rowPass(${args}) {\n${L.join("\n")}\n};`);
-  return factory(...Object.values(helpers)) as RowPass;
+  return `"use strict";\n${prelude.join("\n")}\nreturn function rowPass(${args}) {\n${L.join("\n")}\n};`;
+}
+
+/** Compiles a pass from its source (the same on the main thread and on worker threads). */
+export function compileRowPass(source: string): RowPass {
+  return new Function(source)() as RowPass;
 }
 
 /**
@@ -261,12 +290,13 @@ function generateRowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, h
  * is a column of ones that is not stored (x is not read; needs expOffset for "compute").
  * Without `hasOffset` the offset is 0 and not read.
  */
-export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPass {
+export function rowPass(p: number, spec: RowPassSpec, interceptOnly: boolean, hasOffset: boolean): RowPassCode {
   const key = `${spec.name}:${spec.eta}:${p}:${interceptOnly ? 1 : 0}:${hasOffset ? 1 : 0}`;
-  let pass = passCache.get(key);
-  if (pass === undefined) {
-    pass = generateRowPass(p, spec, interceptOnly, hasOffset);
-    passCache.set(key, pass);
+  let code = passCache.get(key);
+  if (code === undefined) {
+    const source = rowPassSource(p, spec, interceptOnly, hasOffset);
+    code = { key, source, pass: compileRowPass(source) };
+    passCache.set(key, code);
   }
-  return pass;
+  return code;
 }

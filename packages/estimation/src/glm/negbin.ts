@@ -155,7 +155,7 @@ if (v >= ${K_SERIES_BELOW}) {
 }
 s1 += wi * (a2 * kv - yi * mi * inv);
 s2 -= wi * (a3 * nv + yi * mi * mi * inv * inv);`;
-const ALPHA_HELPERS = { kTerm: (v: number) => kTerm(v), nTerm: (v: number, k: number) => nTerm(v, k) };
+const ALPHA_HELPERS: Pick<RowPassSpec, "helpers" | "constants"> = { helpers: [kTerm, nTerm], constants: { K_SERIES_BELOW } };
 /** Log-likelihood term w (y eta - (y + theta) log(1 + alpha mu)) (a1 = theta), and the alpha row parts. */
 const NB2_LL: RowPassSpec = {
   name: "negbin2-ll",
@@ -163,7 +163,7 @@ const NB2_LL: RowPassSpec = {
   gram: false,
   cross: false,
   code: `const v = a0 * mi; const l = Math.log1p(v); s0 += wi * (yi * ei - (yi + a1) * l); const inv = 1 / (1 + v);${NB_ALPHA_ROW}`,
-  helpers: ALPHA_HELPERS,
+  ...ALPHA_HELPERS,
 };
 /**
  * Per row at d.mu (a0 = alpha): score weight d l/d eta into r; information weight -d2 l/d eta2
@@ -184,7 +184,7 @@ const NB2_AT_MU_FULL: RowPassSpec = {
   gram: true,
   cross: true,
   code: `${NB_BETA_ROW}\n${NB_CROSS_ROW}\nconst l = Math.log1p(v);${NB_ALPHA_ROW}`,
-  helpers: ALPHA_HELPERS,
+  ...ALPHA_HELPERS,
 };
 /** Derivatives in beta only (alpha held fixed). */
 const NB2_BETA_AT_MU: RowPassSpec = { name: "negbin2-beta", eta: "read", gram: true, cross: false, code: NB_BETA_ROW };
@@ -250,16 +250,17 @@ export function negbinSaturated(d: GlmData, alpha: number): number {
  * the row part of the accurate log-likelihood, so one pass gives both.
  */
 export function negbinHalfDeviance(d: GlmData, alpha: number): number {
-  const { n, y, w, mu, eta } = d;
-  const theta = 1 / alpha;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const yi = y[i]!;
-    const mi = mu[i]!;
-    s += w[i]! * (bd0Log(yi, mi, eta[i]!) - bd0(yi + theta, mi + theta));
-  }
-  return s;
+  return runRowPass(d, NB2_HALF_DEVIANCE, null, nbParams(alpha), EMPTY, EMPTY, 0)[0]!;
 }
+/** a1 = theta. */
+const NB2_HALF_DEVIANCE: RowPassSpec = {
+  name: "negbin2-half-deviance",
+  eta: "read",
+  gram: false,
+  cross: false,
+  code: "s0 += wi * (bd0Log(yi, mi, ei) - bd0(yi + a1, mi + a1));",
+  helpers: [bd0, bd0Log],
+};
 
 /**
  * Score and information (negative Hessian) of the full log-likelihood in (beta, alpha) at d.mu,
@@ -324,14 +325,16 @@ export function nTerm(v: number, k: number): number {
 
 /** Score of alpha at alpha -> 0+ (the Poisson fit's mu): sum w ((y - mu)^2 - y) / 2. */
 export function alphaScoreAtZero(d: GlmData): number {
-  const { n, y, w, mu } = d;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const e = y[i]! - mu[i]!;
-    s += w[i]! * (e * e - y[i]!);
-  }
-  return s / 2;
+  return runRowPass(d, ALPHA_MOMENTS, null, EMPTY, EMPTY, EMPTY, 0)[0]! / 2;
 }
+/** s0 = sum w ((y - mu)^2 - y), s1 = sum w mu^2 at d.mu. */
+const ALPHA_MOMENTS: RowPassSpec = {
+  name: "alpha-moments",
+  eta: "read",
+  gram: false,
+  cross: false,
+  code: "const e = yi - mi; s0 += wi * (e * e - yi); s1 += wi * mi * mi;",
+};
 
 export interface NegbinResult extends NewtonResult {
   alpha: number;
@@ -432,14 +435,7 @@ export function fitNegbin(
 
 /** Moment start for alpha at the Poisson fit (d.mu): sum w ((y - mu)^2 - y) / sum w mu^2, clamped. */
 export function momentAlpha(d: GlmData): number {
-  const { n, y, w, mu } = d;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    const e = y[i]! - mu[i]!;
-    num += w[i]! * (e * e - y[i]!);
-    den += w[i]! * mu[i]! * mu[i]!;
-  }
-  return Math.min(Math.max(num / den, 1e-4), 1e4);
+  const [num, den] = runRowPass(d, ALPHA_MOMENTS, null, EMPTY, EMPTY, EMPTY, 0);
+  return Math.min(Math.max(num! / den!, 1e-4), 1e4);
 }
 

@@ -2,7 +2,7 @@
  * Poisson regression with log link by Newton's method (identical to IRLS for the canonical link),
  * with step-halving on the log-likelihood.
  */
-import { bd0Log, stirlerr } from "../distributions.js";
+import { bd0, bd0Log, stirlerr } from "../distributions.js";
 import { cholesky, choleskySolve } from "../linalg.js";
 import type { RowPassSpec } from "./kernels.js";
 import {
@@ -61,11 +61,16 @@ export function poissonSaturated(d: GlmData): number {
 
 /** Half the Poisson deviance at d.mu, sum w bd0(y, mu) (also the row part of the log-likelihood). */
 export function poissonHalfDeviance(d: GlmData): number {
-  const { n, y, w, mu, eta } = d;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += w[i]! * bd0Log(y[i]!, mu[i]!, eta[i]!);
-  return s;
+  return runRowPass(d, POISSON_HALF_DEVIANCE, null, NO_PARAMS, NO_PARAMS, NO_PARAMS, 0)[0]!;
 }
+const POISSON_HALF_DEVIANCE: RowPassSpec = {
+  name: "poisson-half-deviance",
+  eta: "read",
+  gram: false,
+  cross: false,
+  code: "s0 += wi * bd0Log(yi, mi, ei);",
+  helpers: [bd0, bd0Log],
+};
 
 /** Score X' w (y - mu) and information X' diag(w mu) X (upper triangle) at d.mu. */
 export function poissonDerivatives(d: GlmData, g: Float64Array, a: Float64Array): void {
