@@ -40,13 +40,14 @@ describe("loadConfig", () => {
       loadConfig({
         PORT: "70000", GOVDIFFUSION_API_KEYS: "short", GOVDIFFUSION_GRAPHIQL: "maybe", GOVDIFFUSION_CORS_ORIGINS: "https://a.example/",
         DATABASE_URL: "mysql://root:hunter2@x/db", GOVDIFFUSION_MAX_DRAWS: "1.5", LOG_LEVEL: "loud", GOVDIFFUSION_WORKERS: "0",
+        GOVDIFFUSION_FIT_THREADS: "many",
       });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join("\n");
-    expect((err as ConfigError).problems).toHaveLength(8);
+    expect((err as ConfigError).problems).toHaveLength(9);
     expect(problems).toMatch(/PORT must be an integer from 0 to 65535, got "70000"/);
     expect(problems).toMatch(/key #1 is 5 characters/);
     expect(problems).toMatch(/GOVDIFFUSION_GRAPHIQL must be true or false/);
@@ -56,6 +57,7 @@ describe("loadConfig", () => {
     expect(problems).toMatch(/GOVDIFFUSION_MAX_DRAWS/);
     expect(problems).toMatch(/LOG_LEVEL/);
     expect(problems).toMatch(/GOVDIFFUSION_WORKERS must be an integer from 1 to 64, got "0"/);
+    expect(problems).toMatch(/GOVDIFFUSION_FIT_THREADS must be an integer from 1 to 64, got "many"/);
   });
 
   it("HTTP timeouts and the shutdown grace period: deliberate defaults, seconds in the environment, validated", () => {

@@ -67,7 +67,7 @@ export function resolveDatabaseUrl(url: string, cwd: string): string {
  * Parses the environment once and fails fast, listing every problem at once. Variables:
  * PORT, HOST, DATABASE_URL, GOVDIFFUSION_API_KEYS, GOVDIFFUSION_READ_KEYS, GOVDIFFUSION_REQUIRE_KEY_FOR_READS,
  * GOVDIFFUSION_CORS_ORIGINS, GOVDIFFUSION_GRAPHIQL, GOVDIFFUSION_MAX_DRAWS,
- * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, GOVDIFFUSION_POOL_THREADS,
+ * GOVDIFFUSION_BODY_LIMIT_BYTES, GOVDIFFUSION_MAX_IMPORT_BYTES, GOVDIFFUSION_WORKERS, GOVDIFFUSION_POOL_THREADS, GOVDIFFUSION_FIT_THREADS,
  * GOVDIFFUSION_RATE_LIMIT, GOVDIFFUSION_RATE_LIMIT_WINDOW_SECONDS, GOVDIFFUSION_HEAP_GROWING_PERCENT, GOVDIFFUSION_MAX_COST, LOG_LEVEL,
  * and those of http-timeouts.ts (GOVDIFFUSION_SHUTDOWN_GRACE_SECONDS, ...).
  */
@@ -143,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 
   const graphiql = bool("GOVDIFFUSION_GRAPHIQL", true);
   const workers = int("GOVDIFFUSION_WORKERS", 1, 1, 64);
+  // Read by @govdiffusion/estimation in every thread that fits (defaultFitThreads); checked here so
+  // a bad value stops the server at start instead of failing every large fit.
+  int("GOVDIFFUSION_FIT_THREADS", 1, 1, 64);
   const poolThreads = int("GOVDIFFUSION_POOL_THREADS", Math.max(1, os.availableParallelism()), 1, 256);
   const maxDraws = int("GOVDIFFUSION_MAX_DRAWS", 1000, 1, 100_000);
   const bodyLimitBytes = int("GOVDIFFUSION_BODY_LIMIT_BYTES", 2_000_000, 1_000, 100_000_000);
