@@ -20,6 +20,7 @@ describe("parseFitArgs", () => {
     expect(parseFitArgs(base)).toEqual({
       file: "data.csv",
       format: "table",
+      formula: null,
       spec: { family: "negbin2", outcome: "y", predictors: ["a", "b"], seType: "oim" },
     });
   });
@@ -32,6 +33,7 @@ describe("parseFitArgs", () => {
     expect(opts).toEqual({
       file: "d.csv",
       format: "json",
+      formula: null,
       spec: { family: "poisson", outcome: "y", predictors: ["a", "b", "c"], seType: "cluster", exposure: "e", cluster: "g" },
     });
     expect(parseFitArgs([...base, "--offset", "lo"])?.spec.offset).toBe("lo");
@@ -39,6 +41,17 @@ describe("parseFitArgs", () => {
 
   it("takes --cluster alone to mean cluster-robust standard errors", () => {
     expect(parseFitArgs([...base, "--cluster", "g"])?.spec.seType).toBe("cluster");
+  });
+
+  it("reads --formula (outcome from it) and --cluster-correction cr2", () => {
+    const opts = parseFitArgs(["d.csv", "--formula", "y ~ log(a) + a:b + factor(g) - 1", "--cluster", "g", "--cluster-correction", "cr2"]);
+    expect(opts?.formula?.text).toBe("y ~ log(a) + factor(g) + a:b - 1");
+    expect(opts?.spec).toEqual({ family: "negbin2", outcome: "y", predictors: [], seType: "cluster", cluster: "g", intercept: false, clusterCorrection: "cr2" });
+    expect(error(["d.csv", "--formula", "y ~ a", "--predictors", "a"])).toBe("give --formula or --predictors, not both");
+    expect(error(["d.csv", "--formula", "y ~ a", "--outcome", "z"])).toBe('--outcome "z" differs from the formula\'s outcome "y"');
+    expect(error(["d.csv", "--formula", "y ~ cos(a)"])).toMatch(/^--formula: unknown function "cos"/);
+    expect(error([...base, "--cluster-correction", "cr2"])).toBe("--cluster-correction cr2 needs --cluster COL");
+    expect(error([...base, "--cluster", "g", "--cluster-correction", "cr3"])).toBe('--cluster-correction must be one of none, cr2 (got "cr3")');
   });
 
   it("returns null for --help", () => {
@@ -49,8 +62,8 @@ describe("parseFitArgs", () => {
   it("refuses bad input with a message naming the flag", () => {
     expect(error(["--outcome", "y", "--predictors", "a"])).toMatch(/missing the CSV file/);
     expect(error(["a.csv", "b.csv", "--outcome", "y", "--predictors", "a"])).toMatch(/expected one CSV file, got 2/);
-    expect(error(["d.csv", "--predictors", "a"])).toBe("missing --outcome COL");
-    expect(error(["d.csv", "--outcome", "y"])).toBe("missing --predictors A,B,C");
+    expect(error(["d.csv", "--predictors", "a"])).toBe("missing --outcome COL (or give --formula)");
+    expect(error(["d.csv", "--outcome", "y"])).toBe("missing --predictors A,B,C (or give --formula)");
     expect(error(["d.csv", "--outcome", "y", "--predictors", "a,,b"])).toMatch(/--predictors has an empty name/);
     expect(error(["d.csv", "--outcome", "y", "--predictors", "a,b,a"])).toBe('--predictors names "a" twice');
     expect(error(["d.csv", "--outcome", "y", "--predictors", "a,y"])).toMatch(/also listed in --predictors/);
