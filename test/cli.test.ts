@@ -358,7 +358,7 @@ describe("govdiffusion fit --formula and --cluster-correction cr2 (against R, re
     const ref = terms("cr2-epil.json");
     const r = await run(["fit", EPIL, "--formula", "y ~ log(base) + sqrt(age) + factor(period) + factor(trt)", "--cluster", "subject", "--cluster-correction", "cr2", "--format", "json"]);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as FitJson & { coefficients: { df: number }[] };
+    const out = JSON.parse(r.stdout) as Omit<FitJson, "coefficients"> & { coefficients: (FitJson["coefficients"][number] & { df: number })[] };
     out.coefficients.forEach((c, j) => {
       expect(rel(c.stdError!, ref.stdErrors[j]!)).toBeLessThan(1e-6);
       expect(rel(c.df, ref.df![j]!)).toBeLessThan(1e-6);

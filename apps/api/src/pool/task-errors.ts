@@ -1,4 +1,4 @@
-import { ConflictError, ImportError, NotFoundError, ValidationError } from "@govdiffusion/db";
+import { ConflictError, ImportError, NotFoundError, UnavailableError, ValidationError } from "@govdiffusion/db";
 import { EstimationError } from "@govdiffusion/estimation";
 import { GraphQLError } from "graphql";
 
@@ -19,7 +19,7 @@ export interface SerializedError {
 
 /** Classes rebuilt with their own prototype on the receiving side, so instanceof and errors.ts see the same error. */
 const CLASSES: Record<string, { prototype: Error }> = {
-  ValidationError, NotFoundError, ConflictError, ImportError, EstimationError, GraphQLError,
+  ValidationError, NotFoundError, ConflictError, ImportError, EstimationError, GraphQLError, UnavailableError,
   Error, TypeError, RangeError, SyntaxError,
 };
 
