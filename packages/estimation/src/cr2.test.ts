@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readCsv as readCsvAt } from "./test-support/read-csv.js";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -7,21 +8,10 @@ import { expandFormula, fitCountModel, parseFormula, type Table } from "./index.
 import { incompleteBeta, studentQuantile, studentTwoSidedPValue } from "./student-t.js";
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const readCsv = (file: string): Table => readCsvAt(join(pkgDir, file));
 const readJson = <T>(name: string): T => JSON.parse(readFileSync(join(pkgDir, "src", "__fixtures__", "terms", name), "utf8")) as T;
 const rel = (got: number, want: number) => Math.abs(got - want) / Math.max(Math.abs(want), 1e-300);
 
-function readCsv(file: string): Table {
-  const [head, ...lines] = readFileSync(join(pkgDir, file), "utf8").trim().split("\n");
-  const names = head!.split(",");
-  const cols: Record<string, (number | string)[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (const line of lines) {
-    line.split(",").forEach((cell, j) => {
-      const x = Number(cell);
-      cols[names[j]!]!.push(cell !== "" && Number.isFinite(x) ? x : cell);
-    });
-  }
-  return cols;
-}
 
 interface Cr2Fixture {
   formula: string;

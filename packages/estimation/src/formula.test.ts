@@ -1,24 +1,14 @@
 import { readFileSync } from "node:fs";
+import { readCsv as readCsvAt } from "./test-support/read-csv.js";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { expandFormula, fitCountModel, formulaFromPredictors, formulaVariables, parseFormula, sortLevels, type Table } from "./index.js";
 
+const readCsv = (file: string): Table => readCsvAt(join(pkgDir, file));
+
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** A CSV with a header; numeric-looking cells become numbers, others stay text. */
-function readCsv(file: string): Table {
-  const [head, ...lines] = readFileSync(join(pkgDir, file), "utf8").trim().split("\n");
-  const names = head!.split(",");
-  const cols: Record<string, (number | string)[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (const line of lines) {
-    line.split(",").forEach((cell, j) => {
-      const x = Number(cell);
-      cols[names[j]!]!.push(cell !== "" && Number.isFinite(x) ? x : cell);
-    });
-  }
-  return cols;
-}
 
 interface FormulaFixture {
   formula: string;

@@ -379,13 +379,7 @@ function simulationOutcome(
   // memory stays O(draws) whatever the number of rows.
   const { betas, alphas } = drawParameters(rng, b, alpha, params, draws);
 
-  const lowerProb = (1 - level) / 2;
-  const upperProb = (1 + level) / 2;
-  const summarise = (estimate: number, values: Float64Array): Estimate => {
-    const sd = sampleSd(values);
-    values.sort();
-    return { estimate, stdError: sd, lower: quantile(values, lowerProb), upper: quantile(values, upperProb) };
-  };
+  const summarise = (estimate: number, values: Float64Array): Estimate => summariseDraws(estimate, values, level);
 
   const totalB = new Float64Array(draws);
   const totalS = new Float64Array(draws);
@@ -449,6 +443,16 @@ function simulationOutcome(
     rows,
     alphaUncertainty: params.kind,
   };
+}
+
+/**
+ * An estimate with the sd of its draws and their percentile interval at `level` (type-7
+ * quantiles). Sorts `values` in place.
+ */
+export function summariseDraws(estimate: number, values: Float64Array, level: number): Estimate {
+  const sd = sampleSd(values);
+  values.sort();
+  return { estimate, stdError: sd, lower: quantile(values, (1 - level) / 2), upper: quantile(values, (1 + level) / 2) };
 }
 
 function sampleSd(values: Float64Array): number {
@@ -523,13 +527,7 @@ export function predictiveIntervals(fit: FitResult, data: Table, opts: Predictiv
   const { betas, alphas } = drawParameters(rng, d, alpha, params, draws);
   const mu = means(d, d.beta);
   const { n, p } = d;
-  const lowerProb = (1 - level) / 2;
-  const upperProb = (1 + level) / 2;
-  const summarise = (estimate: number, values: Float64Array): Estimate => {
-    const sd = sampleSd(values);
-    values.sort();
-    return { estimate, stdError: sd, lower: quantile(values, lowerProb), upper: quantile(values, upperProb) };
-  };
+  const summarise = (estimate: number, values: Float64Array): Estimate => summariseDraws(estimate, values, level);
   // The total needs every row of a draw, and each row's interval all its draws: n x draws counts.
   const counts = new Float64Array(n * draws);
   const total = new Float64Array(draws);

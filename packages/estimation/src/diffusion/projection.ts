@@ -28,7 +28,7 @@
 import { EstimationError } from "../errors.js";
 import { criticalValue, fittedAlpha, predictionDesign } from "../predict.js";
 import { createRng } from "../rng.js";
-import { alphaCovariance, drawParameters, quantile } from "../scenario.js";
+import { alphaCovariance, drawParameters, summariseDraws } from "../scenario.js";
 import type { Estimate, FitResult, Table } from "../types.js";
 import { countQuantile } from "./count-quantile.js";
 import { MeanFieldEngine } from "./mean-field.js";
@@ -247,16 +247,11 @@ export function projectMonteCarlo(input: ProjectionInput, opts: MonteCarloOption
     }
   }
 
-  const lowerProb = (1 - level) / 2;
-  const upperProb = (1 + level) / 2;
+  // Monte Carlo estimates are means over the draws (not the value at the MLE).
   const summarise = (values: Float64Array): Estimate => {
     let mean = 0;
     for (const v of values) mean += v;
-    mean /= values.length;
-    let ss = 0;
-    for (const v of values) ss += (v - mean) * (v - mean);
-    const sorted = Float64Array.from(values).sort();
-    return { estimate: mean, stdError: Math.sqrt(ss / (values.length - 1)), lower: quantile(sorted, lowerProb), upper: quantile(sorted, upperProb) };
+    return summariseDraws(mean / values.length, Float64Array.from(values), level);
   };
   const result: ProjectionYear[] = [];
   const tmp = new Float64Array(draws);
