@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ensureDatabase } from "@govdiffusion/db";
 import { ShutdownCutError } from "./app.js";
 import type { ApiConfig } from "./config.js";
+import { QUIET_TURN_MS } from "./http-drain.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startRateLimitPrimary } from "./rate-limit.js";
 
@@ -195,7 +196,22 @@ export async function startCluster(opts: { config: ApiConfig; seed: boolean }): 
     stop() {
       stopping = true;
       stopped ??= (async () => {
-        // No new connection from here on: a client is refused at once, not accepted and dropped.
+        // As a single server's drain (http-drain.ts): connections the kernel has completed but this
+        // process has not accepted yet wait in the backlog, and closing the listener would reset
+        // them. Accept (and hand to a worker) what comes until a quick turn of the event loop brings
+        // no new connection; then close, and later clients are refused at once.
+        let accepted = 0;
+        const count = () => void accepted++;
+        listener.on("connection", count);
+        const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+        await turn();
+        for (let i = 0; i < 1000; i++) {
+          const seen = accepted;
+          const start = Date.now();
+          await turn();
+          if (accepted === seen && Date.now() - start <= QUIET_TURN_MS) break;
+        }
+        listener.off("connection", count);
         listener.close();
         // Those accepted already go to a worker before it is told to stop, so it answers them.
         if ([...handedOff.values()].some((m) => m.size > 0)) {
