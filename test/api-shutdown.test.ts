@@ -168,7 +168,13 @@ describe.each([
     const probes = await later;
 
     const outcomes = probes.map((p) => p.error ?? p.status);
-    expect(outcomes.filter((o) => o !== 200 && o !== "ECONNREFUSED")).toEqual([]);
+    // A new connection after SIGTERM is answered or refused. One that the kernel completes in the
+    // instant the listener closes is reset by the kernel before the server could accept it (a race
+    // every listener close has; the drain shrinks it to one quiet event-loop turn): at most one such
+    // probe, never a reset of an accepted request (those are the in-flight ones above, all answered).
+    const others = outcomes.filter((o) => o !== 200 && o !== "ECONNREFUSED");
+    expect(others.filter((o) => o !== "ECONNRESET")).toEqual([]);
+    expect(others.length).toBeLessThanOrEqual(1);
     expect(s.stderr()).toBe("");
   });
 });
