@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
-import type { Repositories } from "@govdiffusion/db";
+import type { AnalysisFrame, Repositories, StoredModel, StoredModelSpec } from "@govdiffusion/db";
+import { fitCountModel, type Table } from "@govdiffusion/estimation";
 import type { ApiConfig } from "./config.js";
 import { createLoaders, createServices, type Context, type Principal } from "./context.js";
 import type { DataAccess } from "./data-access.js";
@@ -60,3 +61,24 @@ export function testContext(data: DataAccess, opts: { principal?: Principal | nu
     log: (opts.log ?? createLogger("silent")).child({ reqId: "test-request" }),
   };
 }
+
+/**
+ * 12 counties in two prefectures, one year, and a Poisson model of y on x fitted to them (id 7):
+ * the small world of the what-if unit tests.
+ */
+export const WHAT_IF_WORLD = (() => {
+  const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
+  const x = [1.2, 0.4, 2.2, 1.7, 0.9, 3.1, 2.5, 0.3, 1.1, 2.8, 1.9, 0.7];
+  const y = [5, 2, 11, 7, 3, 22, 14, 1, 4, 17, 8, 2];
+  const frame: AnalysisFrame = {
+    rows: codes.map((c, i) => ({ countyCode: c, prefectureCode: i < 6 ? "451000" : "450200", year: 2020 })),
+    table: { y, x, prefecture: codes.map((_, i) => (i < 6 ? "451000" : "450200")) } as Table,
+    dropped: [],
+  };
+  const spec: StoredModelSpec = {
+    family: "poisson", outcome: "y", predictors: ["x"], intercept: true, seType: "oim", confidenceLevel: 0.95,
+    datasetId: 1, years: [2020], peer: [],
+  };
+  const model: StoredModel = { id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0) };
+  return { codes, x, y, frame, spec, model };
+})();

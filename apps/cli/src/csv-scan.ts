@@ -111,6 +111,25 @@ function isTrimmable(c: number): boolean {
   return c === 32 || c === 9 || c === 12;
 }
 
+/**
+ * The end of an unquoted cell that starts at or before q: the next comma or the line end. A
+ * quote or a bare CR inside it hands the file back to csv-parse.
+ */
+function unquotedEnd(buf: Buffer, q: number, le: number): number {
+  let c = 0;
+  while (q < le && (c = buf[q]!) !== COMMA) {
+    if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
+    q++;
+  }
+  return q;
+}
+
+/** e moved back over trailing trimmable bytes, not before s. */
+function trimmedEnd(buf: Buffer, s: number, e: number): number {
+  while (e > s && isTrimmable(buf[e - 1]!)) e--;
+  return e;
+}
+
 /** How the scan reads: first chunk size (bytes). Lines longer than this grow the buffer. */
 const CHUNK = 1 << 21;
 
@@ -187,13 +206,8 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
         if (q < le && buf[q] !== COMMA) throw new NeedsGeneralReader();
       } else {
         const s = q;
-        let c = 0;
-        while (q < le && (c = buf[q]!) !== COMMA) {
-          if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
-          q++;
-        }
-        let e = q;
-        while (e > s && isTrimmable(buf[e - 1]!)) e--;
+        q = unquotedEnd(buf, q, le);
+        const e = trimmedEnd(buf, s, q);
         if (q === le && cells.length === 0 && e === s) return cells; // blank line
         cells.push(buf.toString("utf8", s, e));
       }
@@ -281,13 +295,8 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
           while (q < le && isTrimmable(buf[q]!)) q++;
           if (q < le && buf[q] !== COMMA) {
             // Not just a number: NA (missing), a non-numeric value, or a quote or bare CR.
-            let c = 0;
-            while (q < le && (c = buf[q]!) !== COMMA) {
-              if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
-              q++;
-            }
-            let e = q;
-            while (e > s && isTrimmable(buf[e - 1]!)) e--;
+            q = unquotedEnd(buf, q, le);
+            const e = trimmedEnd(buf, s, q);
             if (e - s === 2 && buf[s] === 78 && buf[s + 1] === 65) v = NaN;
             else throw new CliError(nonNumeric(file, line, names[i]!, buf.toString("utf8", s, e)));
           }
@@ -295,14 +304,9 @@ function scan(fd: number, file: string, numeric: readonly string[], strings: rea
         numCols[slot[i]!]![rows] = v;
       } else {
         const s = q;
-        let c = 0;
-        while (q < le && (c = buf[q]!) !== COMMA) {
-          if (c === CR || c === QUOTE) throw new NeedsGeneralReader();
-          q++;
-        }
+        q = unquotedEnd(buf, q, le);
         if (which === 2) {
-          let e = q;
-          while (e > s && isTrimmable(buf[e - 1]!)) e--;
+          const e = trimmedEnd(buf, s, q);
           const missing = e === s || (e - s === 2 && buf[s] === 78 && buf[s + 1] === 65);
           strCols[slot[i]!]!.push(missing ? null : buf.toString("utf8", s, e));
         }

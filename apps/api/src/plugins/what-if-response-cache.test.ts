@@ -1,25 +1,13 @@
 import assert from "node:assert";
 import { ApolloServer } from "@apollo/server";
-import { fitCountModel, type Table } from "@govdiffusion/estimation";
-import type { AnalysisFrame, StoredModel, StoredModelSpec } from "@govdiffusion/db";
 import { describe, expect, it } from "vitest";
 import type { Context } from "../context.js";
 import { formatError } from "../errors.js";
 import { getSchema } from "../schema.js";
-import { fakeDataAccess, testContext } from "../testing.js";
+import { fakeDataAccess, testContext, WHAT_IF_WORLD } from "../testing.js";
 import { CACHE_HEADER, estimateResponseBytes, whatIfResponseCache } from "./what-if-response-cache.js";
 
-// 12 counties, one year, a Poisson model of y on x (as in what-if.service.test.ts).
-const codes = ["451002", "451003", "451004", "451005", "451006", "451007", "450202", "450203", "450204", "450205", "450206", "450207"];
-const x = [1.2, 0.4, 2.2, 1.7, 0.9, 3.1, 2.5, 0.3, 1.1, 2.8, 1.9, 0.7];
-const y = [5, 2, 11, 7, 3, 22, 14, 1, 4, 17, 8, 2];
-const frame: AnalysisFrame = {
-  rows: codes.map((c, i) => ({ countyCode: c, prefectureCode: i < 6 ? "451000" : "450200", year: 2020 })),
-  table: { y, x, prefecture: codes.map((_, i) => (i < 6 ? "451000" : "450200")) } as Table,
-  dropped: [],
-};
-const spec: StoredModelSpec = { family: "poisson", outcome: "y", predictors: ["x"], intercept: true, seType: "oim", confidenceLevel: 0.95, datasetId: 1, years: [2020], peer: [] };
-const model: StoredModel = { id: 7, name: "m", spec, result: fitCountModel(frame.table, spec), fingerprint: "f", createdAt: new Date(0) };
+const { codes, x, y, frame, model } = WHAT_IF_WORLD; // 12 counties, one year, y on x (testing.ts)
 
 describe("the what-if response cache is bounded by bytes", () => {
   it("many new questions never hold more than its budget; the latest is a hit, the first was dropped", async () => {
